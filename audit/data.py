@@ -1,0 +1,238 @@
+"""Loading evaluation data: local files in several formats, or a Hugging Face Hub dataset.
+
+Every loader returns a :class:`Dataset` with raw gold labels as strings (names or integer indices,
+exactly as written); mapping them onto the model's label names is :mod:`audit.labels`' job.
+Bad input raises :class:`~audit.errors.AuditError` naming the file and line.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from . import hub
+from .errors import AuditError
+
+#: File endings the local loader understands, in the order a split folder is searched.
+LOCAL_FORMATS: tuple[str, ...] = (".txt", ".csv", ".tsv", ".jsonl", ".parquet")
+DEFAULT_DATASET = "dair-ai/emotion"
+
+
+@dataclass
+class Dataset:
+    """Texts with optional gold labels and optional group columns.
+
+    ``labels[i]`` is the raw gold label (name or index as text) or ``None`` for an unlabeled row.
+    ``label_names`` is the dataset's own ordered label list when it declares one (a Hub
+    ``ClassLabel``), else ``None``. ``groups`` maps a group column to its per-row values.
+    ``n_empty`` counts rows skipped because their text was empty or whitespace.
+    """
+
+    name: str
+    split: str | None
+    texts: list[str]
+    labels: list[str | None]
+    label_names: list[str] | None = None
+    groups: dict[str, list[str | None]] = field(default_factory=dict)
+    n_empty: int = 0
+
+    @property
+    def ids(self) -> list[str]:
+        """Stable case ids ``<split>-<row>`` (row = position after skipping empty texts)."""
+        prefix = self.split or "data"
+        return [f"{prefix}-{i}" for i in range(len(self.texts))]
+
+    def sha256(self) -> str:
+        """Hash of the texts and raw labels in order: equal hashes mean the same evaluation data."""
+        h = hashlib.sha256()
+        for text, label in zip(self.texts, self.labels):
+            h.update(json.dumps([text, label], ensure_ascii=False).encode())
+            h.update(b"\n")
+        return h.hexdigest()
+
+
+def is_hub_id(spec: str) -> bool:
+    """A spec is a Hub id when it is not an existing path and looks like ``name`` or ``owner/name``."""
+    return not Path(spec).exists() and spec.count("/") <= 1 and not spec.startswith((".", "/", "~"))
+
+
+def load_data(
+    spec: str,
+    *,
+    split: str = "test",
+    text_column: str = "text",
+    label_column: str = "label",
+    group_columns: Sequence[str] = (),
+    offline: bool = False,
+    strict: bool = False,
+) -> Dataset:
+    """Load ``spec`` (a local file or folder, or a Hub dataset id) as a :class:`Dataset`.
+
+    Empty or whitespace-only texts are skipped and counted, or rejected with ``strict``.
+    """
+    if is_hub_id(spec):
+        rows, label_names = _load_hub(spec, split, offline)
+        name = spec
+    else:
+        path = Path(spec).expanduser()
+        if not path.exists():
+            raise AuditError(f"data path not found: {spec}")
+        if path.is_dir():
+            path = _split_file(path, split)
+        else:
+            split = path.stem if path.stem in ("train", "validation", "test") else split
+        rows, label_names, name = _load_file(path, text_column, label_column), None, str(spec)
+    return _to_dataset(rows, name, split, label_names, text_column, label_column, group_columns, strict)
+
+
+def _split_file(folder: Path, split: str) -> Path:
+    for ending in LOCAL_FORMATS:
+        candidate = folder / f"{split}{ending}"
+        if candidate.is_file():
+            return candidate
+    raise AuditError(f"no {split} file in {folder} (looked for {split}{{{','.join(LOCAL_FORMATS)}}})")
+
+
+def _read_text(path: Path) -> str:
+    """Read a file as UTF-8, naming the first line that is not valid UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AuditError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise AuditError(f"{path}: line {line} is not valid UTF-8") from exc
+    if not text.strip():
+        raise AuditError(f"{path}: file is empty")
+    return text
+
+
+def _load_file(path: Path, text_column: str, label_column: str) -> list[dict[str, Any]]:
+    """Rows of a local file as dicts; the format is chosen by the file ending."""
+    ending = path.suffix.lower()
+    if ending == ".txt":
+        return _load_semicolon(path, text_column, label_column)
+    if ending in (".csv", ".tsv"):
+        reader = csv.DictReader(io.StringIO(_read_text(path)), delimiter="," if ending == ".csv" else "\t")
+        try:
+            rows = list(reader)
+        except csv.Error as exc:
+            raise AuditError(f"{path}: line {reader.line_num}: {exc}") from exc
+        return _require_columns(rows, path, reader.fieldnames or [], text_column)
+    if ending == ".jsonl":
+        rows = []
+        for number, line in enumerate(_read_text(path).splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise AuditError(f"{path}: line {number}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(row, dict):
+                raise AuditError(f"{path}: line {number}: expected a JSON object")
+            rows.append(row)
+        return _require_columns(rows, path, rows[0].keys() if rows else [], text_column)
+    if ending == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+        except Exception as exc:  # pyarrow raises many types for corrupt files
+            raise AuditError(f"{path}: cannot read parquet: {str(exc).splitlines()[0]}") from exc
+        return _require_columns(table.to_pylist(), path, table.column_names, text_column)
+    raise AuditError(f"{path}: unsupported file type {ending!r} (use one of {', '.join(LOCAL_FORMATS)})")
+
+
+def _require_columns(rows: list[dict[str, Any]], path: Path, columns: Iterable[str], text_column: str) -> list[dict[str, Any]]:
+    columns = list(columns)
+    if text_column not in columns:
+        raise AuditError(f"{path}: no text column {text_column!r} (columns: {', '.join(map(str, columns))}); "
+                         f"use --text-column")
+    if not rows:
+        raise AuditError(f"{path}: file has no rows")
+    return rows
+
+
+def _load_semicolon(path: Path, text_column: str, label_column: str) -> list[dict[str, Any]]:
+    """``text;label`` lines, split on the last semicolon; an optional header names the columns."""
+    lines = _read_text(path).splitlines()
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if ";" not in line:
+            raise AuditError(f"{path}: line {number}: no ';' separating text and label")
+        text, label = line.rsplit(";", 1)
+        if number == 1 and text.strip().lower() == "text" and label.strip().lower() in ("label", "label_name", label_column):
+            continue
+        rows.append({text_column: text, label_column: label.strip() or None})
+    if not rows:
+        raise AuditError(f"{path}: file has no rows")
+    return rows
+
+
+def _load_hub(dataset_id: str, split: str, offline: bool) -> tuple[list[dict[str, Any]], list[str] | None]:
+    """Rows of a Hub dataset split and its ClassLabel names (``None`` when it has none)."""
+    hint = ("pass a local path instead: a folder with train/validation/test files, or a "
+            f"{'/'.join(e.lstrip('.') for e in LOCAL_FORMATS)} file")
+    online = hub.prepare(offline)
+    try:
+        import datasets
+
+        ds = datasets.load_dataset(dataset_id, split=split)
+    except Exception as exc:  # network, missing dataset or split: all end the same way for the user
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        where = "" if online else "the Hub is not reachable or offline mode is on, and it is not cached; "
+        raise AuditError(f"cannot load Hub dataset {dataset_id!r} split {split!r}: {where}{reason[:200]}; {hint}") from exc
+    names = None
+    for feature in ds.features.values():
+        if hasattr(feature, "names"):
+            names = list(feature.names)
+            break
+    return ds.to_list(), names
+
+
+def _to_dataset(
+    rows: list[dict[str, Any]],
+    name: str,
+    split: str | None,
+    label_names: list[str] | None,
+    text_column: str,
+    label_column: str,
+    group_columns: Sequence[str],
+    strict: bool,
+) -> Dataset:
+    """Pick the text, label and group columns out of ``rows`` and skip empty texts."""
+    if rows and text_column not in rows[0]:
+        raise AuditError(f"{name}: no text column {text_column!r} (columns: {', '.join(rows[0])}); use --text-column")
+    has_labels = any(label_column in row for row in rows)
+    missing = [g for g in group_columns if rows and g not in rows[0]]
+    if missing:
+        raise AuditError(f"{name}: group column {missing[0]!r} not found (columns: {', '.join(rows[0])})")
+    texts: list[str] = []
+    labels: list[str | None] = []
+    groups: dict[str, list[str | None]] = {g: [] for g in group_columns}
+    n_empty = 0
+    for number, row in enumerate(rows, start=1):
+        text = row.get(text_column)
+        if text is None or not str(text).strip():
+            if strict:
+                raise AuditError(f"{name}: row {number}: empty text (remove it, or drop --strict to skip empty texts)")
+            n_empty += 1
+            continue
+        texts.append(str(text))
+        raw = row.get(label_column) if has_labels else None
+        labels.append(None if raw is None or str(raw).strip() == "" else str(raw).strip())
+        for g in group_columns:
+            value = row.get(g)
+            groups[g].append(None if value is None or str(value).strip() == "" else str(value).strip())
+    if not texts:
+        raise AuditError(f"{name}: no non-empty texts")
+    return Dataset(name=name, split=split, texts=texts, labels=labels, label_names=label_names,
+                   groups=groups, n_empty=n_empty)

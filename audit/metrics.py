@@ -1,0 +1,229 @@
+"""Classification metrics, confidence intervals and calibration, as pure functions.
+
+Every function takes integer class indices (``0 .. n_labels-1``) and NumPy arrays and returns plain
+Python numbers, lists and dicts ready for ``results.json``. Definitions follow scikit-learn's
+``sklearn.metrics`` exactly (``zero_division=0``), and the tests compare them on the same inputs.
+
+Notation: for class ``k``, ``TP_k`` counts cases with gold ``k`` predicted ``k``, ``FP_k`` cases
+predicted ``k`` with another gold label, ``FN_k`` cases with gold ``k`` predicted otherwise.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+#: Confidence level of every interval the audit reports.
+CI_LEVEL = 0.95
+#: Number of equal-width confidence bins for the expected calibration error.
+ECE_BINS = 15
+
+
+def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> np.ndarray:
+    """Confusion matrix ``C`` with ``C[i, j]`` = number of cases of gold ``i`` predicted ``j``."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    flat = np.bincount(y_true * n_labels + y_pred, minlength=n_labels * n_labels)
+    return flat.reshape(n_labels, n_labels)
+
+
+def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Element-wise ``num / den`` with 0 where ``den`` is 0 (scikit-learn's ``zero_division=0``)."""
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    out = np.zeros(np.broadcast(num, den).shape, dtype=np.float64)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def _prf_from_confusion(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-class precision ``TP/(TP+FP)``, recall ``TP/(TP+FN)``, F1 ``2PR/(P+R)`` and support.
+
+    Works on one matrix ``(k, k)`` or a stack ``(b, k, k)`` (used by the bootstrap).
+    """
+    tp = np.diagonal(cm, axis1=-2, axis2=-1).astype(np.float64)
+    predicted = cm.sum(axis=-2)
+    support = cm.sum(axis=-1)
+    precision = _safe_div(tp, predicted)
+    recall = _safe_div(tp, support)
+    f1 = _safe_div(2 * tp, predicted + support)  # = 2PR/(P+R), 0 when TP = 0
+    return precision, recall, f1, support
+
+
+def _present(cm: np.ndarray) -> np.ndarray:
+    """Mask of the labels that occur in the gold labels or the predictions (scikit-learn's default
+    label set for averaged scores)."""
+    return (cm.sum(axis=-1) + cm.sum(axis=-2)) > 0
+
+
+def accuracy_from_confusion(cm: np.ndarray) -> np.ndarray | float:
+    """Accuracy = trace(C) / sum(C)."""
+    total = cm.sum(axis=(-2, -1))
+    return _safe_div(np.trace(cm, axis1=-2, axis2=-1), total)
+
+
+def macro_f1_from_confusion(cm: np.ndarray) -> np.ndarray | float:
+    """Macro F1 = unweighted mean of per-class F1 over the labels present in gold or predictions."""
+    _, _, f1, _ = _prf_from_confusion(cm)
+    present = _present(cm)
+    return _safe_div((f1 * present).sum(axis=-1), present.sum(axis=-1))
+
+
+def weighted_f1_from_confusion(cm: np.ndarray) -> np.ndarray | float:
+    """Weighted F1 = sum_k F1_k * support_k / sum_k support_k."""
+    _, _, f1, support = _prf_from_confusion(cm)
+    return _safe_div((f1 * support).sum(axis=-1), support.sum(axis=-1))
+
+
+def micro_f1_from_confusion(cm: np.ndarray) -> np.ndarray | float:
+    """Micro F1 = 2 sum TP / (2 sum TP + sum FP + sum FN); equals accuracy for single-label data."""
+    tp = np.trace(cm, axis1=-2, axis2=-1)
+    total = cm.sum(axis=(-2, -1))
+    return _safe_div(2 * tp, 2 * total)
+
+
+#: The headline metrics that carry a bootstrap confidence interval.
+HEADLINE_METRICS: dict[str, Callable[[np.ndarray], Any]] = {
+    "accuracy": accuracy_from_confusion,
+    "macro_f1": macro_f1_from_confusion,
+    "weighted_f1": weighted_f1_from_confusion,
+}
+
+
+def bootstrap_confusions(
+    y_true: np.ndarray, y_pred: np.ndarray, n_labels: int, n_resamples: int, seed: int
+) -> np.ndarray:
+    """Confusion matrices of ``n_resamples`` case resamples drawn with replacement, shape ``(b, k, k)``.
+
+    Resample ``r`` draws ``n`` case indices uniformly with replacement from
+    ``numpy.random.default_rng(seed)``, so the result depends only on the inputs and the seed.
+    """
+    n = len(y_true)
+    rng = np.random.default_rng(seed)
+    codes = np.asarray(y_true, dtype=np.int64) * n_labels + np.asarray(y_pred, dtype=np.int64)
+    out = np.empty((n_resamples, n_labels * n_labels), dtype=np.int64)
+    for r in range(n_resamples):
+        out[r] = np.bincount(codes[rng.integers(0, n, size=n)], minlength=n_labels * n_labels)
+    return out.reshape(n_resamples, n_labels, n_labels)
+
+
+def percentile_interval(samples: np.ndarray, level: float = CI_LEVEL) -> tuple[float, float]:
+    """Percentile interval: the ``(1-level)/2`` and ``(1+level)/2`` quantiles of ``samples``."""
+    low, high = np.quantile(samples, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def proportion_ci(successes: int, n: int, level: float = CI_LEVEL) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion ``successes / n`` (e.g. a pass rate).
+
+    Wilson's interval keeps its coverage near 0 and 1 where the normal approximation fails,
+    which matters for pass rates close to 100%. Returns ``(0, 1)`` when ``n`` is 0.
+    """
+    from scipy.stats import norm
+
+    if n == 0:
+        return 0.0, 1.0
+    z = float(norm.ppf((1 + level) / 2))
+    p = successes / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def rate_with_ci(successes: int, n: int) -> dict[str, float | int | None]:
+    """``{"value", "ci_low", "ci_high", "successes", "n"}`` for a proportion with a Wilson CI."""
+    low, high = proportion_ci(successes, n)
+    return {
+        "value": successes / n if n else None,
+        "ci_low": low,
+        "ci_high": high,
+        "successes": int(successes),
+        "n": int(n),
+    }
+
+
+def calibration(probs: np.ndarray, y_true: np.ndarray, n_bins: int = ECE_BINS) -> dict[str, Any]:
+    """Top-label calibration of predicted probabilities.
+
+    - ECE = sum_b (n_b / n) * |acc_b - conf_b| over ``n_bins`` equal-width bins of the top-label
+      confidence ``max_k p_k`` (bin ``b`` holds confidences in ``(b/n_bins, (b+1)/n_bins]``,
+      the first bin also holds 0), ``acc_b`` the share of its cases whose argmax is the gold label.
+    - Brier = mean over cases of sum_k (p_k - 1[k = gold])^2 (the multi-class Brier score).
+    - NLL = mean over cases of -log p_gold (probabilities clipped to ``[1e-15, 1]`` as in
+      ``sklearn.metrics.log_loss``).
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    y_true = np.asarray(y_true, dtype=np.int64)
+    n, k = probs.shape
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == y_true
+    bin_index = np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    bins = []
+    ece = 0.0
+    for b in range(n_bins):
+        mask = bin_index == b
+        count = int(mask.sum())
+        acc = float(correct[mask].mean()) if count else None
+        conf = float(confidence[mask].mean()) if count else None
+        if count:
+            ece += count / n * abs(acc - conf)
+        bins.append({"lower": b / n_bins, "upper": (b + 1) / n_bins, "count": count,
+                     "accuracy": acc, "confidence": conf})
+    onehot = np.eye(k)[y_true]
+    brier = float(((probs - onehot) ** 2).sum(axis=1).mean())
+    p_gold = np.clip(probs[np.arange(n), y_true], 1e-15, 1.0)
+    nll = float(-np.log(p_gold).mean())
+    return {"ece": float(ece), "brier": brier, "nll": nll, "n_bins": n_bins, "bins": bins}
+
+
+def confusion_dict(cm: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
+    """``{"labels", "counts", "normalized"}``; ``normalized`` divides each row by its gold count."""
+    row = cm.sum(axis=1, keepdims=True)
+    return {
+        "labels": list(labels),
+        "counts": cm.astype(int).tolist(),
+        "normalized": _safe_div(cm, row).tolist(),
+    }
+
+
+def classification_metrics(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    labels: Sequence[str],
+    probs: np.ndarray | None = None,
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """All metrics for one set of gold labels and predictions (class indices into ``labels``).
+
+    Returns accuracy, macro and weighted F1 as ``{"value", "ci_low", "ci_high"}`` with a seeded
+    percentile-bootstrap 95% interval, micro F1, per-class precision/recall/F1/support, the
+    confusion matrix (counts and row-normalized) and, when ``probs`` is given, calibration.
+    ``n_resamples=0`` skips the intervals (``ci_low``/``ci_high`` are then ``None``).
+    """
+    k = len(labels)
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    cm = confusion_counts(y_true, y_pred, k)
+    boot = bootstrap_confusions(y_true, y_pred, k, n_resamples, seed) if n_resamples and len(y_true) else None
+    out: dict[str, Any] = {"n": int(len(y_true))}
+    for name, fn in HEADLINE_METRICS.items():
+        low = high = None
+        if boot is not None:
+            low, high = percentile_interval(fn(boot))
+        out[name] = {"value": float(fn(cm)), "ci_low": low, "ci_high": high}
+    out["micro_f1"] = float(micro_f1_from_confusion(cm))
+    precision, recall, f1, support = _prf_from_confusion(cm)
+    out["per_class"] = {
+        label: {"precision": float(precision[i]), "recall": float(recall[i]),
+                "f1": float(f1[i]), "support": int(support[i])}
+        for i, label in enumerate(labels)
+    }
+    out["confusion_matrix"] = confusion_dict(cm, labels)
+    out["ci"] = {"method": "percentile bootstrap over cases", "level": CI_LEVEL,
+                 "resamples": int(n_resamples), "seed": int(seed)}
+    if probs is not None:
+        out["calibration"] = calibration(probs, y_true)
+    return out

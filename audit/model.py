@@ -1,0 +1,273 @@
+"""Classifiers behind one small interface: ``labels`` and ``predict_proba(texts)``.
+
+- :class:`TransformersClassifier` wraps any ``AutoModelForSequenceClassification`` (DistilBERT,
+  BERT, RoBERTa ...) loaded from a local folder or the Hugging Face Hub, and runs it in
+  length-sorted, token-budget batches with dynamic padding under ``torch.inference_mode``.
+- :class:`CallableClassifier` adapts any callable ``texts -> probabilities`` (a scikit-learn
+  pipeline's ``predict_proba``, a lexicon baseline) so it is audited the same way.
+
+Security defaults: ``trust_remote_code`` stays off unless the caller passes it, and only
+safetensors weights are loaded unless pickle weights are explicitly allowed.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+
+from . import hub
+from .errors import AuditError
+
+DEFAULT_MODEL = "Sathwik3/distilbert-emotion-classifier"
+#: Default cap on padded tokens per batch (batch rows x longest row) on CPU and on CUDA.
+TOKEN_BUDGET = {"cpu": 8192, "cuda": 65536}
+_PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
+
+
+class Classifier(Protocol):
+    """What the audit needs of a model."""
+
+    labels: Sequence[str]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities, shape ``(len(texts), len(labels))``, rows summing to 1."""
+
+    def describe(self) -> dict[str, Any]:
+        """Provenance for ``results.json``'s ``model`` section (id, sha256, device, dtype ...)."""
+
+
+@dataclass
+class CallableClassifier:
+    """Adapt ``fn(texts) -> probabilities`` (label order ``labels``) to the :class:`Classifier` API."""
+
+    fn: Callable[[list[str]], Any]
+    labels: Sequence[str]
+    name: str = "callable"
+    version: str | None = None
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        probs = np.asarray(self.fn(list(texts)), dtype=np.float64)
+        if probs.shape != (len(texts), len(self.labels)):
+            raise AuditError(f"classifier {self.name!r} returned shape {probs.shape}, expected "
+                             f"({len(texts)}, {len(self.labels)})")
+        return probs
+
+    def describe(self) -> dict[str, Any]:
+        return {"id": self.name, "sha256": self.version, "type": "callable", "device": "cpu",
+                "dtype": "float64"}
+
+
+def sha256_files(paths: Sequence[Path]) -> str:
+    """sha256 over the files' names and bytes, in name order."""
+    h = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.name):
+        h.update(path.name.encode() + b"\0")
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def resolve_model_dir(model: str, *, offline: bool = False, revision: str | None = None) -> Path:
+    """A local folder holding the model: ``model`` itself, or a Hub snapshot downloaded to the cache."""
+    path = Path(model).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise AuditError(f"model path is not a folder: {model}")
+        if not (path / "config.json").is_file():
+            raise AuditError(f"model folder has no config.json: {model}")
+        return path
+    if model.startswith((".", "/", "~")) or model.count("/") > 1:
+        raise AuditError(f"model path not found: {model}")
+    online = hub.prepare(offline)
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(model, revision=revision,
+                                      allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model",
+                                                      "*.bin", "*.bin.index.json"]))
+    except Exception as exc:  # network errors, missing repos and gated repos all end here
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        where = "" if online else "the Hub is not reachable or offline mode is on, and it is not cached; "
+        raise AuditError(f"cannot load model {model!r} from the Hub: {where}{reason[:200]}; "
+                         f"pass a local model folder with --model") from exc
+
+
+def weight_files(folder: Path, allow_pickle: bool) -> tuple[list[Path], bool]:
+    """The weight files to load and whether they are safetensors; refuses pickle unless allowed."""
+    safe = sorted(folder.glob("*.safetensors"))
+    if safe:
+        return safe, True
+    pickled = [folder / name for name in _PICKLE_WEIGHTS if (folder / name).is_file()]
+    pickled += sorted(folder.glob("pytorch_model-*.bin"))
+    if not pickled:
+        raise AuditError(f"no model weights in {folder} (expected model.safetensors)")
+    if not allow_pickle:
+        raise AuditError(f"{folder} has only pickle weights ({pickled[0].name}), which can run code when "
+                         f"loaded; convert them to safetensors or pass --allow-pickle if you trust them")
+    return pickled, False
+
+
+def pick_device(device: str) -> str:
+    """``auto`` means CUDA when available, else CPU; an explicit ``cuda`` without a GPU is an error."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise AuditError("--device cuda was asked for but no CUDA device is available")
+    if device not in ("cpu", "cuda"):
+        raise AuditError(f"unknown device {device!r} (use auto, cpu or cuda)")
+    return device
+
+
+@dataclass
+class TransformersClassifier:
+    """A Hugging Face sequence classifier run in sorted token-budget batches.
+
+    ``labels`` is set by the caller after label mapping (see :mod:`audit.labels`); before that it
+    holds the model's own ``id2label`` names.
+    """
+
+    model_id: str
+    folder: Path
+    model: Any
+    tokenizer: Any
+    device: str
+    dtype: str
+    max_length: int
+    batch_size: int
+    token_budget: int
+    weights_sha256: str
+    safetensors: bool
+    labels: Sequence[str] = ()
+    progress: bool = True
+    n_truncated: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls,
+        model: str,
+        *,
+        device: str = "auto",
+        dtype: str = "float32",
+        max_length: int = 512,
+        batch_size: int = 64,
+        token_budget: int | None = None,
+        offline: bool = False,
+        trust_remote_code: bool = False,
+        allow_pickle: bool = False,
+        progress: bool = True,
+    ) -> "TransformersClassifier":
+        """Load tokenizer and model from a local folder or Hub id onto ``device``."""
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        if max_length < 2:
+            raise AuditError(f"--max-length must be at least 2, got {max_length}")
+        if batch_size < 1:
+            raise AuditError(f"--batch-size must be at least 1, got {batch_size}")
+        dtypes = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+        if dtype not in dtypes:
+            raise AuditError(f"unknown dtype {dtype!r} (use {', '.join(dtypes)})")
+        device = pick_device(device)
+        folder = resolve_model_dir(model, offline=offline)
+        files, safetensors = weight_files(folder, allow_pickle)
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
+                net = AutoModelForSequenceClassification.from_pretrained(
+                    folder, trust_remote_code=trust_remote_code, use_safetensors=safetensors, dtype=dtypes[dtype])
+        except Exception as exc:  # corrupt files, unknown architectures, remote code refused
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise AuditError(f"cannot load model from {folder}: {reason[:300]}") from exc
+        net.to(device).eval()
+        labels = [str(net.config.id2label[i]) for i in range(net.config.num_labels)]
+        return cls(model_id=model, folder=folder, model=net, tokenizer=tokenizer, device=device, dtype=dtype,
+                   max_length=max_length, batch_size=batch_size,
+                   token_budget=token_budget or TOKEN_BUDGET[device], weights_sha256=sha256_files(files),
+                   safetensors=safetensors, labels=labels, progress=progress)
+
+    def cache_key(self) -> str:
+        """What the predictions depend on besides the text: weights, tokenizer, max length, dtype, device."""
+        tok_files = [p for p in self.folder.iterdir()
+                     if p.is_file() and ("token" in p.name or p.name in ("vocab.txt", "merges.txt", "spm.model"))]
+        parts = [self.weights_sha256, sha256_files(tok_files), str(self.max_length), self.dtype, self.device]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+    def describe(self) -> dict[str, Any]:
+        config = self.model.config
+        return {"id": self.model_id, "sha256": self.weights_sha256, "type": "transformers",
+                "architecture": (config.architectures or [type(self.model).__name__])[0],
+                "model_type": config.model_type, "num_parameters": int(sum(p.numel() for p in self.model.parameters())),
+                "weights_format": "safetensors" if self.safetensors else "pickle",
+                "device": self.device, "dtype": self.dtype}
+
+    def token_lengths(self, texts: Sequence[str]) -> list[int]:
+        """Token counts with special tokens and without truncation (used to sort and to count truncation)."""
+        enc = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
+        return [len(ids) for ids in enc["input_ids"]]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities for ``texts``, batched longest-first under a padded-token budget."""
+        import torch
+
+        texts = list(texts)
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
+        if not texts:
+            return out
+        enc = self.tokenizer(texts, truncation=True, max_length=self.max_length, verbose=False)
+        ids = enc["input_ids"]
+        lengths = np.array([len(x) for x in ids])
+        order = np.argsort(-lengths, kind="stable")
+        pad_id = self.tokenizer.pad_token_id or 0
+        progress = _progress(len(texts), self.progress)
+        start = 0
+        batch_cap = self.batch_size
+        while start < len(order):
+            longest = int(lengths[order[start]])
+            size = max(1, min(batch_cap, self.token_budget // max(longest, 1)))
+            rows = order[start:start + size]
+            try:
+                probs = self._forward([ids[i] for i in rows], longest, pad_id, torch)
+            except torch.cuda.OutOfMemoryError:
+                if size == 1:
+                    raise AuditError("CUDA out of memory on a single text; use --device cpu or a smaller --max-length")
+                torch.cuda.empty_cache()
+                batch_cap = max(1, size // 2)
+                self.stats["oom_halvings"] = self.stats.get("oom_halvings", 0) + 1
+                continue
+            out[rows] = probs
+            start += len(rows)
+            progress.update(len(rows))
+        progress.close()
+        return out
+
+    def _forward(self, rows: list[list[int]], width: int, pad_id: int, torch: Any) -> np.ndarray:
+        """One padded batch through the model; softmax on the device, one copy back."""
+        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for r, row in enumerate(rows):
+            input_ids[r, :len(row)] = torch.tensor(row, dtype=torch.long)
+            mask[r, :len(row)] = 1
+        with torch.inference_mode():
+            logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
+            return torch.softmax(logits.float(), dim=-1).cpu().numpy().astype(np.float64)
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    """A tqdm bar on stderr, silent when disabled or when stderr is not a terminal."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="text", desc="inference", file=sys.stderr,
+                disable=not enabled or not sys.stderr.isatty(), leave=False)

@@ -1,0 +1,352 @@
+"""The suite framework: declared suites, generated cases, CheckList-style expectations, scoring.
+
+A suite is declared by a YAML file in ``suites/`` (or a folder given with ``--suites-dir``)::
+
+    name: negation                 # unique suite name, [a-z0-9_]+
+    description: one sentence      # what it tests
+    generator: negation            # a module in audit/generators/ with generate(ctx)
+    test_type: DIR                 # MFT, INV or DIR: the expectation its cases mostly carry
+    params: {...}                  # passed to the generator (optional)
+
+The generator turns the declaration (and, for derived suites, the clean test split) into
+:class:`Case` objects. Each case carries an :class:`Expectation` of one of CheckList's three kinds:
+
+- ``MFT`` (minimum functionality test): the prediction must be one of ``labels`` (the gold label
+  when ``labels`` is empty).
+- ``INV`` (invariance): the prediction must equal the model's prediction on ``source_text``.
+- ``DIR`` (directional): the prediction must avoid the labels in ``avoid``, and, when
+  ``avoid_source`` is set, must differ from the model's prediction on ``source_text``.
+
+Scoring (:func:`score_suite`) is pure: it takes the predicted class of every text and returns the
+suite's section of ``results.json`` plus one record per case for ``predictions.jsonl``.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import random
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, Mapping, Protocol, Sequence
+
+import numpy as np
+import yaml
+
+from .errors import AuditError
+from .metrics import classification_metrics, confusion_counts, rate_with_ci
+
+TestType = Literal["MFT", "INV", "DIR"]
+TEST_TYPES: tuple[str, ...] = ("MFT", "INV", "DIR")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a case's prediction must satisfy (see the module docstring)."""
+
+    kind: TestType
+    labels: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+    avoid_source: bool = False
+
+    def check(self, pred: str, gold: str | None, source_pred: str | None) -> bool | None:
+        """True/False for pass/fail; None when the case cannot be judged (no gold, no source)."""
+        if self.kind == "MFT":
+            allowed = self.labels or ((gold,) if gold is not None else ())
+            return (pred in allowed) if allowed else None
+        if self.kind == "INV":
+            return None if source_pred is None else pred == source_pred
+        if self.avoid_source and source_pred is None:
+            return None
+        return pred not in self.avoid and not (self.avoid_source and pred == source_pred)
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON form for ``predictions.jsonl`` (empty fields left out)."""
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.labels:
+            out["labels"] = list(self.labels)
+        if self.avoid:
+            out["avoid"] = list(self.avoid)
+        if self.avoid_source:
+            out["avoid_source"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test input of a suite.
+
+    ``label`` is the gold emotion when known; ``source_id``/``source_text`` name the text it was
+    derived from (a test-split case, or an authored base sentence for paired suites); ``rule`` is
+    the perturbation rule or template that made it; ``meta`` holds suite-specific tags used in
+    breakdowns (e.g. ``{"variety": "aae", "ewave": 172}``). Values in ``meta`` must be JSON-able.
+    """
+
+    id: str
+    text: str
+    expectation: Expectation
+    label: str | None = None
+    source_id: str | None = None
+    source_text: str | None = None
+    rule: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GeneratedSuite:
+    """What a generator returns: the cases, and per-rule coverage over the source texts.
+
+    ``coverage[rule] = {"n_candidates": texts the rule was tried on, "n_changed": texts it applied
+    to}``; authored suites may leave it empty. ``n_candidates`` is the number of source texts
+    considered for the whole suite (``None`` for suites not derived from a dataset).
+    """
+
+    cases: list[Case]
+    coverage: dict[str, dict[str, int]] = field(default_factory=dict)
+    n_candidates: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """The clean split that derived suites are generated from."""
+
+    ids: Sequence[str]
+    texts: Sequence[str]
+    labels: Sequence[str | None]
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """A suite declaration read from YAML."""
+
+    name: str
+    description: str
+    generator: str
+    test_type: TestType
+    params: Mapping[str, Any]
+    path: Path
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder holding the YAML file: relative data paths in ``params`` resolve here."""
+        return self.path.parent
+
+
+@dataclass
+class SuiteContext:
+    """Everything a generator may use. ``rng`` is seeded from the audit seed and the suite name,
+    so adding a suite never changes another suite's cases."""
+
+    spec: SuiteSpec
+    source: SourceData
+    labels: Sequence[str]
+    seed: int
+
+    def rng(self, salt: str = "") -> random.Random:
+        """A ``random.Random`` seeded deterministically from (seed, suite name, salt)."""
+        digest = hashlib.sha256(f"{self.seed}:{self.spec.name}:{salt}".encode()).digest()
+        return random.Random(int.from_bytes(digest[:8], "big"))
+
+    def data_path(self, relative: str) -> Path:
+        """Resolve a data file named in ``params`` relative to the suite's folder."""
+        path = (self.spec.data_dir / relative).resolve()
+        if not path.is_file():
+            raise AuditError(f"suite {self.spec.name!r}: data file not found: {path}")
+        return path
+
+
+class Generator(Protocol):
+    """A generator module's entry point."""
+
+    def __call__(self, ctx: SuiteContext) -> GeneratedSuite: ...
+
+
+_SPEC_KEYS = {"name": str, "description": str, "generator": str, "test_type": str, "params": dict}
+_NAME_RE = re.compile(r"^[a-z0-9_]+$")
+
+
+def load_spec(path: Path) -> SuiteSpec:
+    """Read and validate one suite YAML file (``yaml.safe_load``; unknown keys are errors)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise AuditError(f"suite file {path}: cannot read: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(raw, dict):
+        raise AuditError(f"suite file {path}: expected a mapping at the top level")
+    unknown = sorted(set(raw) - set(_SPEC_KEYS))
+    if unknown:
+        raise AuditError(f"suite file {path}: unknown key {unknown[0]!r} (allowed: {', '.join(_SPEC_KEYS)})")
+    for key, typ in _SPEC_KEYS.items():
+        if key == "params" and key not in raw:
+            continue
+        if key not in raw:
+            raise AuditError(f"suite file {path}: missing key {key!r}")
+        if not isinstance(raw[key], typ):
+            raise AuditError(f"suite file {path}: key {key!r} must be a {typ.__name__}")
+    if not _NAME_RE.match(raw["name"]):
+        raise AuditError(f"suite file {path}: name {raw['name']!r} must match [a-z0-9_]+")
+    if raw["test_type"] not in TEST_TYPES:
+        raise AuditError(f"suite file {path}: test_type must be one of {', '.join(TEST_TYPES)}")
+    return SuiteSpec(raw["name"], raw["description"], raw["generator"], raw["test_type"],
+                     raw.get("params") or {}, path)
+
+
+def discover(dirs: Iterable[Path]) -> dict[str, SuiteSpec]:
+    """All suite declarations (``*.yaml``) in ``dirs``, later folders overriding earlier ones."""
+    specs: dict[str, SuiteSpec] = {}
+    for folder in dirs:
+        if not folder.is_dir():
+            raise AuditError(f"suites folder not found: {folder}")
+        for path in sorted(folder.glob("*.yaml")):
+            spec = load_spec(path)
+            specs[spec.name] = spec
+    return specs
+
+
+def generator_module(spec: SuiteSpec) -> Any:
+    """The module ``audit.generators.<generator>`` named by the spec."""
+    if not _NAME_RE.match(spec.generator):
+        raise AuditError(f"suite {spec.name!r}: invalid generator name {spec.generator!r}")
+    try:
+        return importlib.import_module(f"audit.generators.{spec.generator}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"audit.generators.{spec.generator}":
+            raise AuditError(f"suite {spec.name!r}: unknown generator {spec.generator!r}") from exc
+        raise
+
+
+def generate(spec: SuiteSpec, source: SourceData, labels: Sequence[str], seed: int) -> GeneratedSuite:
+    """Run the suite's generator and check that its cases are well-formed."""
+    module = generator_module(spec)
+    suite = module.generate(SuiteContext(spec, source, labels, seed))
+    known = set(labels)
+    seen: set[str] = set()
+    for case in suite.cases:
+        if case.id in seen:
+            raise AuditError(f"suite {spec.name!r}: duplicate case id {case.id!r}")
+        seen.add(case.id)
+        named = set(case.expectation.labels) | set(case.expectation.avoid)
+        if case.label is not None:
+            named.add(case.label)
+        if not named <= known:
+            raise AuditError(f"suite {spec.name!r}: case {case.id!r} names labels "
+                             f"{sorted(named - known)} the model does not have")
+    return suite
+
+
+def cases_hash(cases: Sequence[Case]) -> str:
+    """sha256 of the cases' canonical JSON: equal hashes mean identical generated suites."""
+    h = hashlib.sha256()
+    for case in cases:
+        row = asdict(case)
+        h.update(json.dumps(row, sort_keys=True, ensure_ascii=False, default=list).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def all_texts(cases: Sequence[Case]) -> list[str]:
+    """Every text a suite needs predictions for: case texts and their source texts."""
+    texts = [c.text for c in cases]
+    texts += [c.source_text for c in cases if c.source_text is not None]
+    return texts
+
+
+def score_suite(
+    spec: SuiteSpec,
+    suite: GeneratedSuite,
+    labels: Sequence[str],
+    probs_of: Callable[[str], np.ndarray],
+    *,
+    seed: int,
+    n_resamples: int,
+    breakdown: Sequence[str] = (),
+    extra: Callable[[Sequence[Mapping[str, Any]], Sequence[str]], dict[str, Any]] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Score a generated suite from the predicted probabilities of each text (label order).
+
+    Returns ``(section, records)``: ``section`` is ``results.json``'s ``suites.<name>`` (pass rate
+    with a Wilson 95% CI, flip rate and flip matrix over cases with a source, metrics over cases
+    with gold labels, coverage, per-rule pass rates, breakdowns by the ``meta`` keys named in
+    ``breakdown``, and ``extra``: whatever the generator module's optional
+    ``summarize(records, labels)`` adds), ``records`` the per-case rows (``passed`` is None for
+    unjudgeable cases).
+    """
+    index = {label: i for i, label in enumerate(labels)}
+    records: list[dict[str, Any]] = []
+    for case in suite.cases:
+        probs = probs_of(case.text)
+        pred = labels[int(np.argmax(probs))]
+        source_probs = probs_of(case.source_text) if case.source_text is not None else None
+        source_pred = labels[int(np.argmax(source_probs))] if source_probs is not None else None
+        passed = case.expectation.check(pred, case.label, source_pred)
+        records.append({
+            "suite": spec.name, "id": case.id, "text": case.text, "label": case.label,
+            "pred": pred, "probs": [float(p) for p in probs],
+            "source_id": case.source_id, "source_text": case.source_text,
+            "source_pred": source_pred,
+            "source_probs": None if source_probs is None else [float(p) for p in source_probs],
+            "rule": case.rule, "expectation": case.expectation.to_json(), "passed": passed,
+            "meta": dict(case.meta),
+        })
+    section: dict[str, Any] = {
+        "kind": "suite",
+        "description": spec.description,
+        "test_type": spec.test_type,
+        "n": len(records),
+        "n_candidates": suite.n_candidates,
+        "n_applicable": (sum(v["n_changed"] for v in suite.coverage.values())
+                         if suite.coverage else len(records)),
+        "cases_sha256": cases_hash(suite.cases),
+        "coverage": suite.coverage,
+    }
+    section.update(summarize_records(records, labels, index, seed=seed, n_resamples=n_resamples))
+    section["by_rule"] = {rule: _pass_summary(rows) for rule, rows in _group(records, lambda r: r["rule"]).items()}
+    section["breakdowns"] = {
+        key: {str(v): summarize_records(rows, labels, index, seed=seed, n_resamples=0)
+              for v, rows in _group(records, lambda r, k=key: r["meta"].get(k)).items()}
+        for key in breakdown
+    }
+    if extra is not None:
+        section["extra"] = extra(records, labels)
+    return section, records
+
+
+def summarize_records(
+    records: Sequence[Mapping[str, Any]],
+    labels: Sequence[str],
+    index: Mapping[str, int] | None = None,
+    *,
+    seed: int,
+    n_resamples: int,
+) -> dict[str, Any]:
+    """Pass rate, flip rate, flip matrix and (where gold exists) classification metrics."""
+    index = index or {label: i for i, label in enumerate(labels)}
+    out: dict[str, Any] = {"n": len(records), **_pass_summary(records)}
+    paired = [r for r in records if r.get("source_pred") is not None]
+    flips = sum(r["pred"] != r["source_pred"] for r in paired)
+    out["flip_rate"] = rate_with_ci(flips, len(paired)) if paired else None
+    if paired:
+        fm = confusion_counts(np.array([index[r["source_pred"]] for r in paired]),
+                              np.array([index[r["pred"]] for r in paired]), len(labels))
+        out["flip_matrix"] = {"labels": list(labels), "counts": fm.tolist(),
+                              "rows": "source prediction", "columns": "perturbed prediction"}
+    gold = [r for r in records if r.get("label") is not None]
+    if gold:
+        out["metrics"] = classification_metrics(
+            np.array([index[r["label"]] for r in gold]), np.array([index[r["pred"]] for r in gold]),
+            labels, n_resamples=n_resamples, seed=seed)
+    return out
+
+
+def _pass_summary(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    judged = [r for r in records if r.get("passed") is not None]
+    return {"n_judged": len(judged),
+            "pass_rate": rate_with_ci(sum(bool(r["passed"]) for r in judged), len(judged))}
+
+
+def _group(records: Sequence[Mapping[str, Any]], key: Callable[[Mapping[str, Any]], Any]) -> dict[Any, list]:
+    groups: dict[Any, list] = {}
+    for r in records:
+        groups.setdefault(key(r), []).append(r)
+    return groups
