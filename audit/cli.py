@@ -61,15 +61,16 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .outputs import write_all
-    from .runner import evaluate
+    from .runner import Options, evaluate
 
-    audit = evaluate(
-        args.model, args.data, split=args.split, text_column=args.text_column, label_column=args.label_column,
-        group_columns=args.group_columns, label_names=args.label_names, suites=args.suites,
-        suites_dirs=args.suites_dir, device=args.device, dtype=args.dtype, batch_size=args.batch_size,
-        max_length=args.max_length, seed=args.seed, n_resamples=args.bootstrap, cache_dir=args.cache_dir,
-        use_cache=not args.no_cache, offline=args.offline, trust_remote_code=args.trust_remote_code,
-        allow_pickle=args.allow_pickle, strict=args.strict, progress=not args.quiet)
+    options = Options(
+        split=args.split, text_column=args.text_column, label_column=args.label_column,
+        group_columns=tuple(args.group_columns), label_names=tuple(args.label_names) if args.label_names else None,
+        strict=args.strict, suites=tuple(args.suites), suites_dirs=tuple(args.suites_dir), device=args.device,
+        dtype=args.dtype, batch_size=args.batch_size, max_length=args.max_length, offline=args.offline,
+        trust_remote_code=args.trust_remote_code, allow_pickle=args.allow_pickle, seed=args.seed,
+        n_resamples=args.bootstrap, use_cache=not args.no_cache, cache_dir=args.cache_dir, progress=not args.quiet)
+    audit = evaluate(args.model, args.data, options)
     paths = write_all(args.out, audit, card=args.card)
     if not args.quiet:
         test = audit.results["suites"]["test"].get("metrics")

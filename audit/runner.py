@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -19,12 +19,13 @@ from . import __version__
 from .cache import PredictionCache, default_cache_dir, predict_unique
 from .data import DEFAULT_DATASET, Dataset, load_data
 from .errors import AuditError
-from .labels import dataset_label_order, gold_indices, model_labels
+from .labels import LabelMapping, dataset_label_order, gold_indices, model_labels
 from .metrics import classification_metrics
 from .model import DEFAULT_MODEL, Classifier, TransformersClassifier
 from .resources import resource_dir
 from .results import SCHEMA_VERSION
-from .suite import SourceData, SuiteSpec, all_texts, discover, generate, generator_module, score_suite
+from .suite import (GeneratedSuite, SourceData, SuiteSpec, all_texts, discover, generate, generator_module,
+                    score_suite)
 
 _VERSIONED = ("torch", "transformers", "tokenizers", "numpy", "scipy", "scikit-learn", "datasets")
 
@@ -35,6 +36,23 @@ class Audit:
 
     results: dict[str, Any]
     records: list[dict[str, Any]]
+
+
+@dataclass
+class Plan:
+    """Everything decided before inference: data, model, labels, generated suites, texts to run."""
+
+    dataset: Dataset
+    classifier: Classifier
+    mapping: LabelMapping
+    gold: list[int | None]
+    generated: list[tuple[SuiteSpec, GeneratedSuite]]
+    texts: list[str]
+    timings: dict[str, float]
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.mapping.labels)
 
 
 def available_suites(suites_dirs: Sequence[Path] = ()) -> dict[str, SuiteSpec]:
@@ -63,50 +81,56 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def evaluate(
-    model: str | Classifier = DEFAULT_MODEL,
-    data: str | Dataset = DEFAULT_DATASET,
-    *,
-    split: str = "test",
-    text_column: str = "text",
-    label_column: str = "label",
-    group_columns: Sequence[str] = (),
-    label_names: Sequence[str] | None = None,
-    suites: Sequence[str] = (),
-    suites_dirs: Sequence[Path] = (),
-    device: str = "auto",
-    dtype: str = "float32",
-    batch_size: int = 64,
-    max_length: int = 512,
-    seed: int = 0,
-    n_resamples: int = 1000,
-    cache_dir: Path | None = None,
-    use_cache: bool = True,
-    offline: bool = False,
-    trust_remote_code: bool = False,
-    allow_pickle: bool = False,
-    strict: bool = False,
-    progress: bool = True,
-) -> Audit:
-    """Audit ``model`` on ``data``'s ``split`` and the named suites.
+@dataclass(frozen=True)
+class Options:
+    """Every setting of an audit (the ``emotion-audit run`` flags), with their defaults.
 
-    ``model`` is a Hub id, a local folder, or any :class:`~audit.model.Classifier` (for example a
-    :class:`~audit.model.CallableClassifier` around a scikit-learn pipeline). ``data`` is a Hub
-    dataset id, a local path, or a loaded :class:`~audit.data.Dataset`. Every random choice derives
-    from ``seed``. See the README for the meaning of every field of the result.
+    Data: ``split``, ``text_column``, ``label_column``, ``group_columns`` (disaggregated metrics),
+    ``label_names`` (the data's label order, for integer labels or generic model labels),
+    ``strict`` (empty texts are errors). Suites: ``suites`` (names or ``["all"]``), ``suites_dirs``.
+    Model: ``device``, ``dtype``, ``batch_size``, ``max_length``, ``offline``,
+    ``trust_remote_code``, ``allow_pickle``. Statistics: ``seed`` (every random choice derives from
+    it), ``n_resamples`` (bootstrap, at least 1000). Cache: ``use_cache``, ``cache_dir``.
     """
-    if n_resamples < 1000:
-        raise AuditError(f"--bootstrap must be at least 1000 resamples, got {n_resamples}")
+
+    split: str = "test"
+    text_column: str = "text"
+    label_column: str = "label"
+    group_columns: tuple[str, ...] = ()
+    label_names: tuple[str, ...] | None = None
+    strict: bool = False
+    suites: tuple[str, ...] = ()
+    suites_dirs: tuple[Path, ...] = ()
+    device: str = "auto"
+    dtype: str = "float32"
+    batch_size: int = 64
+    max_length: int = 512
+    offline: bool = False
+    trust_remote_code: bool = False
+    allow_pickle: bool = False
+    seed: int = 0
+    n_resamples: int = 1000
+    use_cache: bool = True
+    cache_dir: Path | None = None
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.n_resamples < 1000:
+            raise AuditError(f"--bootstrap must be at least 1000 resamples, got {self.n_resamples}")
+
+
+def plan_audit(model: str | Classifier, data: str | Dataset, options: Options) -> Plan:
+    """Load data and model, map labels and generate the suites: everything before inference."""
+    o = options
     timings: dict[str, float] = {}
     started = time.perf_counter()
-
     dataset = data if isinstance(data, Dataset) else load_data(
-        data, split=split, text_column=text_column, label_column=label_column,
-        group_columns=group_columns, offline=offline, strict=strict)
+        data, split=o.split, text_column=o.text_column, label_column=o.label_column,
+        group_columns=o.group_columns, offline=o.offline, strict=o.strict)
     clf: Classifier = model if not isinstance(model, str) else TransformersClassifier.load(
-        model, device=device, dtype=dtype, max_length=max_length, batch_size=batch_size,
-        offline=offline, trust_remote_code=trust_remote_code, allow_pickle=allow_pickle, progress=progress)
-    order = dataset_label_order(dataset.labels, label_names or dataset.label_names)
+        model, device=o.device, dtype=o.dtype, max_length=o.max_length, batch_size=o.batch_size,
+        offline=o.offline, trust_remote_code=o.trust_remote_code, allow_pickle=o.allow_pickle, progress=o.progress)
+    order = dataset_label_order(dataset.labels, o.label_names or dataset.label_names)
     mapping = model_labels(dict(enumerate(clf.labels)), order)
     clf.labels = list(mapping.labels)
     labels = list(mapping.labels)
@@ -116,67 +140,103 @@ def evaluate(
     t = time.perf_counter()
     source = SourceData(ids=dataset.ids, texts=dataset.texts,
                         labels=[labels[g] if g is not None else None for g in gold])
-    specs = select_suites(suites, available_suites(suites_dirs)) if suites else []
-    generated = [(spec, generate(spec, source, labels, seed)) for spec in specs]
-    timings["generate_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
+    specs = select_suites(o.suites, available_suites(o.suites_dirs)) if o.suites else []
+    generated = [(spec, generate(spec, source, labels, o.seed)) for spec in specs]
     texts = list(dataset.texts)
     for _, suite in generated:
         texts += all_texts(suite.cases)
+    timings["generate_s"] = time.perf_counter() - t
+    return Plan(dataset, clf, mapping, gold, generated, texts, timings)
+
+
+def predict_plan(plan: Plan, options: Options) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The one deduplicated inference pass over every text the plan needs, through the cache."""
     cache = None
-    if use_cache and isinstance(clf, TransformersClassifier):
-        cache = PredictionCache(cache_dir or default_cache_dir(), clf.cache_key())
+    if options.use_cache and isinstance(plan.classifier, TransformersClassifier):
+        cache = PredictionCache(options.cache_dir or default_cache_dir(), plan.classifier.cache_key())
     try:
-        probs_by_text, counts = predict_unique(clf, texts, cache)
+        return predict_unique(plan.classifier, plan.texts, cache)
     finally:
         if cache is not None:
             cache.close()
+
+
+def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFAULT_DATASET,
+             options: Options | None = None, **overrides: Any) -> Audit:
+    """Audit ``model`` on ``data``'s split and the chosen suites.
+
+    ``model`` is a Hub id, a local folder, or any :class:`~audit.model.Classifier` (for example a
+    :class:`~audit.model.CallableClassifier` around a scikit-learn pipeline). ``data`` is a Hub
+    dataset id, a local path, or a loaded :class:`~audit.data.Dataset`. Settings come from
+    ``options`` and/or keyword ``overrides`` of :class:`Options` fields, e.g.
+    ``evaluate("my-model", "data/", suites=["all"], seed=1)``.
+    """
+    try:
+        o = replace(options or Options(), **overrides)
+    except TypeError as exc:
+        raise AuditError(f"evaluate: {exc}") from exc
+    started = time.perf_counter()
+    plan = plan_audit(model, data, o)
+    timings = plan.timings
+    t = time.perf_counter()
+    probs_by_text, counts = predict_plan(plan, o)
     timings["inference_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    probs = np.stack([probs_by_text[x] for x in dataset.texts])
-    preds = probs.argmax(axis=1)
-    labelled = np.array([g is not None for g in gold])
-    y_true = np.array([g if g is not None else -1 for g in gold])
-    test_section: dict[str, Any] = {"kind": "split", "n": int(labelled.sum()), "n_unlabeled": int((~labelled).sum())}
-    if labelled.any():
-        test_section["metrics"] = classification_metrics(
-            y_true[labelled], preds[labelled], labels, probs[labelled], n_resamples=n_resamples, seed=seed)
-    records = [
-        {"suite": "test", "id": cid, "text": text, "label": labels[g] if g is not None else None,
-         "pred": labels[int(p)], "probs": [float(x) for x in row]}
-        for cid, text, g, p, row in zip(dataset.ids, dataset.texts, gold, preds, probs)
-    ]
-    suite_sections = {"test": test_section}
-    for spec, suite in generated:
+    test_section, records = _score_split(plan, probs_by_text, o)
+    sections = {"test": test_section}
+    for spec, suite in plan.generated:
         module = generator_module(spec)
         section, suite_records = score_suite(
-            spec, suite, labels, probs_by_text.__getitem__, seed=seed, n_resamples=n_resamples,
+            spec, suite, plan.labels, probs_by_text.__getitem__, seed=o.seed, n_resamples=o.n_resamples,
             breakdown=spec.params.get("breakdown", ()), extra=getattr(module, "summarize", None))
-        suite_sections[spec.name] = section
+        sections[spec.name] = section
         records += suite_records
     timings["metrics_s"] = time.perf_counter() - t
     timings["total_s"] = time.perf_counter() - started
-
-    n_truncated = None
-    if isinstance(clf, TransformersClassifier):
-        n_truncated = int(sum(n > clf.max_length for n in clf.token_lengths(dataset.texts)))
-    distribution = {label: int(np.sum(y_true == i)) for i, label in enumerate(labels)}
     results: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "emotion-audit", "version": __version__},
         "run": {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "durations": {k: round(v, 3) for k, v in timings.items()}, "inference": counts},
-        "model": {**clf.describe(), "labels": labels, "label_mapping_assumed": mapping.assumed,
-                  "label_mapping_note": mapping.note},
-        "dataset": {"name": dataset.name, "split": dataset.split, "size": len(dataset.texts),
-                    "n_labeled": int(labelled.sum()), "sha256": dataset.sha256(),
-                    "class_distribution": distribution, "n_empty_skipped": dataset.n_empty,
-                    "n_truncated": n_truncated, "group_columns": list(group_columns)},
-        "config": {"seed": seed, "batch_size": batch_size, "max_length": max_length,
-                   "bootstrap_resamples": n_resamples, "suites": [s.name for s in specs],
+        "model": {**plan.classifier.describe(), "labels": plan.labels,
+                  "label_mapping_assumed": plan.mapping.assumed, "label_mapping_note": plan.mapping.note},
+        "dataset": _dataset_section(plan, o),
+        "config": {"seed": o.seed, "batch_size": o.batch_size, "max_length": o.max_length,
+                   "bootstrap_resamples": o.n_resamples, "suites": [spec.name for spec, _ in plan.generated],
                    "versions": library_versions()},
-        "suites": suite_sections,
+        "suites": sections,
     }
     return Audit(results=results, records=records)
+
+
+def _score_split(plan: Plan, probs_by_text: dict[str, np.ndarray], o: Options) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Metrics and per-case records of the clean split (suite name ``test``)."""
+    labels = plan.labels
+    probs = np.stack([probs_by_text[x] for x in plan.dataset.texts])
+    preds = probs.argmax(axis=1)
+    labelled = np.array([g is not None for g in plan.gold])
+    y_true = np.array([g if g is not None else -1 for g in plan.gold])
+    section: dict[str, Any] = {"kind": "split", "n": int(labelled.sum()), "n_unlabeled": int((~labelled).sum())}
+    if labelled.any():
+        section["metrics"] = classification_metrics(
+            y_true[labelled], preds[labelled], labels, probs[labelled], n_resamples=o.n_resamples, seed=o.seed)
+    records = [
+        {"suite": "test", "id": cid, "text": text, "label": labels[g] if g is not None else None,
+         "pred": labels[int(p)], "probs": [float(x) for x in row]}
+        for cid, text, g, p, row in zip(plan.dataset.ids, plan.dataset.texts, plan.gold, preds, probs)
+    ]
+    return section, records
+
+
+def _dataset_section(plan: Plan, o: Options) -> dict[str, Any]:
+    """``results.json``'s ``dataset``: identity, size, hash and class distribution of the split."""
+    dataset, clf = plan.dataset, plan.classifier
+    n_truncated = None
+    if isinstance(clf, TransformersClassifier):
+        n_truncated = int(sum(n > clf.max_length for n in clf.token_lengths(dataset.texts)))
+    return {"name": dataset.name, "split": dataset.split, "size": len(dataset.texts),
+            "n_labeled": sum(g is not None for g in plan.gold), "sha256": dataset.sha256(),
+            "class_distribution": {label: sum(g == i for g in plan.gold) for i, label in enumerate(plan.labels)},
+            "n_empty_skipped": dataset.n_empty, "n_truncated": n_truncated,
+            "group_columns": list(o.group_columns)}
