@@ -18,7 +18,8 @@ import numpy as np
 from .errors import AuditError
 from .model import Classifier
 
-#: Texts predicted per transaction: the unit of progress kept when a run is interrupted.
+#: Texts tokenized and predicted at a time, and stored per cache transaction: bounds memory and
+#: the work an interrupted run loses.
 CHUNK = 2048
 
 
@@ -86,12 +87,10 @@ def predict_unique(
     unique = list(dict.fromkeys(texts))
     found = cache.get(unique) if cache is not None else {}
     todo = [t for t in unique if t not in found]
-    # Longest first across chunks, so every chunk's batches hold texts of similar length;
-    # chunks only bound what an interrupted run loses.
+    # Longest first across chunks, so every chunk's batches hold texts of similar length. Chunks
+    # bound both memory (one chunk's token ids at a time) and what an interrupted run loses.
     todo.sort(key=len, reverse=True)
-    size = CHUNK if cache is not None else max(len(todo), 1)
-    todo_chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    for chunk in todo_chunks:
+    for chunk in (todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)):
         probs = classifier.predict_proba(chunk)
         if cache is not None:
             cache.put(chunk, probs)
