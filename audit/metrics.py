@@ -9,6 +9,7 @@ predicted ``k`` with another gold label, ``FN_k`` cases with gold ``k`` predicte
 """
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -119,11 +120,9 @@ def proportion_ci(successes: int, n: int, level: float = CI_LEVEL) -> tuple[floa
     Wilson's interval keeps its coverage near 0 and 1 where the normal approximation fails,
     which matters for pass rates close to 100%. Returns ``(0, 1)`` when ``n`` is 0.
     """
-    from scipy.stats import norm
-
     if n == 0:
         return 0.0, 1.0
-    z = float(norm.ppf((1 + level) / 2))
+    z = NormalDist().inv_cdf((1 + level) / 2)
     p = successes / n
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den

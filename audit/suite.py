@@ -99,7 +99,9 @@ class GeneratedSuite:
 
     ``coverage[rule] = {"n_candidates": texts the rule was tried on, "n_changed": texts it applied
     to}``; authored suites may leave it empty. ``n_candidates`` is the number of source texts
-    considered for the whole suite (``None`` for suites not derived from a dataset).
+    considered for the whole suite (``None`` for suites not derived from a dataset). A derived
+    suite's ``n_applicable`` is the number of distinct source texts that produced a case; the rest
+    of its candidates were not applicable.
     """
 
     cases: list[Case]
@@ -295,8 +297,9 @@ def score_suite(
         "test_type": spec.test_type,
         "n": len(records),
         "n_candidates": suite.n_candidates,
-        "n_applicable": (sum(v["n_changed"] for v in suite.coverage.values())
-                         if suite.coverage else len(records)),
+        "n_applicable": (len({c.source_id for c in suite.cases if c.source_id is not None})
+                         if suite.n_candidates is not None
+                         else len(records)),
         "cases_sha256": cases_hash(suite.cases),
         "coverage": suite.coverage,
     }

@@ -1,0 +1,189 @@
+"""Short inputs: accuracy by text length, on truncated texts, and on minimal one- to three-word
+texts.
+
+Why: the emotion data's texts run from a couple of words to several dozen, and a classifier that
+leans on context can fail on short inputs. The suite has three parts, all MFT against a gold label:
+
+- ``original``: every test text as it is, tagged with its length bucket (``meta["bucket"]``, e.g.
+  ``<=5``, ``6-10``, ``11-20``, ``>20`` words) so that the YAML's ``breakdown: [bucket]`` gives full
+  metrics per bucket;
+- ``first3``/``first5``: each test text cut to its first 3 or 5 words, kept only while the cut still
+  contains a cue word of the gold class (per-class word lists in a YAML lexicon) and no negation;
+  otherwise the truncation is not applicable, since a cut that drops (or negates) the emotion has
+  no right answer;
+- ``i_feel_word``/``single_word``: minimal texts built from the lexicon's ``feel`` words
+  (``"i feel lonely"``, ``"lonely"``), gold = the word's class.
+
+Derived and minimal cases carry ``meta["bucket"]`` = ``truncated`` / ``minimal``, so the bucket
+breakdown partitions the whole suite.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import yaml
+
+from ..errors import AuditError
+from ..metrics import rate_with_ci
+from ..suite import Case, Expectation, GeneratedSuite, SourceData, SuiteContext
+from .base import Perturbation, derive_cases
+
+#: Rule name of the untouched test texts.
+ORIGINAL = "original"
+#: Words that negate what follows (split forms such as "don t" are caught by :func:`has_negation`
+#: through their "t" token). Also used by the negation suite.
+NEGATION_WORDS = frozenset(
+    "not no never nothing nobody noone none nowhere neither nor without hardly barely scarcely "
+    "cannot dont didnt doesnt cant couldnt wont wouldnt shouldnt isnt arent wasnt werent havent "
+    "hasnt hadnt aint mustnt neednt".split())
+
+
+def has_negation(tokens: Sequence[str]) -> bool:
+    """Whether the tokens hold a negation word, fused ("dont") or split ("don t", "can t")."""
+    return any(t in NEGATION_WORDS or (t == "t" and k > 0 and tokens[k - 1].endswith("n"))
+               for k, t in enumerate(tokens))
+
+
+@dataclass(frozen=True)
+class ClassWords:
+    """One class's lexicon entry: ``feel`` words fit "i feel <word>"; ``cues`` are all its cue words
+    (the ``feel`` words included)."""
+
+    feel: tuple[str, ...]
+    cues: frozenset[str]
+
+
+def load_lexicon(path: Path) -> dict[str, ClassWords]:
+    """Read a per-class cue-word YAML (``class: {feel: [...], cues: [...]}``) and validate it.
+
+    Every word must be a single lowercase token and name exactly one class, because a word listed
+    under two classes would make a minimal case with two contradicting gold labels.
+    """
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise AuditError(f"lexicon {path}: expected a mapping of class -> {{feel, cues}}")
+    lexicon: dict[str, ClassWords] = {}
+    owner: dict[str, str] = {}
+    for label, entry in raw.items():
+        if not isinstance(entry, dict) or set(entry) != {"feel", "cues"}:
+            raise AuditError(f"lexicon {path}: class {label!r} needs exactly the keys "
+                             "feel and cues")
+        feel, extra = list(entry["feel"] or []), list(entry["cues"] or [])
+        for word in feel + extra:
+            if not isinstance(word, str) or word != word.lower() or len(word.split()) != 1:
+                raise AuditError(f"lexicon {path}: {word!r} under {label!r} is not one "
+                                 "lowercase word")
+            if owner.setdefault(word, label) != label:
+                raise AuditError(f"lexicon {path}: {word!r} is listed under both "
+                                 f"{owner[word]!r} and {label!r}")
+        lexicon[str(label)] = ClassWords(tuple(feel), frozenset(feel + extra))
+    return lexicon
+
+
+class Truncation(Perturbation):
+    """Keep the first ``n_words`` words, only if they still hold one of ``cue_words`` (the gold
+    class's cues), hold no negation (a negated cue, as in "i don t feel guilty", no longer
+    carries the gold emotion) and the text was longer than that."""
+
+    meta = {"bucket": "truncated"}
+
+    def __init__(self, n_words: int, cue_words: frozenset[str]) -> None:
+        self.n_words = n_words
+        self.cue_words = cue_words
+        self.name = f"first{n_words}"
+
+    def perturb(self, text: str, rng: random.Random) -> str | None:
+        """The cut text, or None when the text is not longer than the cut, or the cut loses the
+        cue or holds a negation."""
+        words = text.split()
+        kept = words[:self.n_words]
+        if len(words) <= self.n_words or self.cue_words.isdisjoint(kept) or has_negation(kept):
+            return None
+        return " ".join(kept)
+
+
+def length_bucket(n_words: int, bounds: Sequence[int]) -> str:
+    """Name of the length bucket of a text of ``n_words`` words, e.g. bounds (5, 10, 20) give
+    ``<=5``, ``6-10``, ``11-20`` and ``>20``."""
+    lower = 1
+    for upper in bounds:
+        if n_words <= upper:
+            return f"<={upper}" if lower == 1 else f"{lower}-{upper}"
+        lower = upper + 1
+    return f">{bounds[-1]}"
+
+
+def original_cases(suite_name: str, source: SourceData, bounds: Sequence[int]) -> list[Case]:
+    """Every source text unchanged, with its gold label and length bucket."""
+    return [Case(id=f"{suite_name}:{ORIGINAL}:{sid}", text=text, expectation=Expectation("MFT"),
+                 label=label, source_id=sid, rule=ORIGINAL,
+                 meta={"bucket": length_bucket(len(text.split()), bounds)})
+            for sid, text, label in zip(source.ids, source.texts, source.labels)]
+
+
+def truncation_cases(suite_name: str, source: SourceData, lexicon: Mapping[str, ClassWords],
+                     lengths: Sequence[int], rng: random.Random) -> GeneratedSuite:
+    """Truncations of every source text, each judged against its own gold class's cue words.
+
+    The rules depend on the gold class, so the split is derived one class at a time; cases are
+    then put back in source order. Texts of a class absent from the lexicon are tried and never
+    applicable.
+    """
+    position = {sid: k for k, sid in enumerate(source.ids)}
+    cases: list[Case] = []
+    coverage = {f"first{n}": {"n_candidates": 0, "n_changed": 0} for n in lengths}
+    for label in dict.fromkeys(source.labels):
+        keep = [k for k, gold in enumerate(source.labels) if gold == label]
+        subset = SourceData([source.ids[k] for k in keep], [source.texts[k] for k in keep],
+                            [label] * len(keep))
+        cues = lexicon[label].cues if label in lexicon else frozenset()
+        part = derive_cases(suite_name, subset, [Truncation(n, cues) for n in lengths],
+                            lambda *_: Expectation("MFT"), rng, keep_label=True)
+        cases += part.cases
+        for rule, counts in part.coverage.items():
+            for key in counts:
+                coverage[rule][key] += counts[key]
+    rule_order = {rule: k for k, rule in enumerate(coverage)}
+    cases.sort(key=lambda c: (position[c.source_id], rule_order[c.rule]))
+    return GeneratedSuite(cases, coverage, len(source.texts))
+
+
+def minimal_cases(suite_name: str, lexicon: Mapping[str, ClassWords],
+                  templates: Mapping[str, str]) -> list[Case]:
+    """One case per (template, ``feel`` word): e.g. ``"i feel {word}"`` -> "i feel lonely"."""
+    return [Case(id=f"{suite_name}:{rule}:{word}", text=template.format(word=word),
+                 expectation=Expectation("MFT"), label=label, rule=rule, meta={"bucket": "minimal"})
+            for rule, template in templates.items()
+            for label, words in lexicon.items()
+            for word in words.feel]
+
+
+def generate(ctx: SuiteContext) -> GeneratedSuite:
+    """Original texts by length bucket, cue-preserving truncations, and minimal lexicon cases.
+
+    Params: ``lexicon`` (YAML path), ``buckets`` (upper word bounds), ``truncate`` (word counts),
+    ``minimal_templates`` (rule name -> template with ``{word}``).
+    """
+    params = ctx.spec.params
+    lexicon = load_lexicon(ctx.data_path(params["lexicon"]))
+    name = ctx.spec.name
+    truncated = truncation_cases(name, ctx.source, lexicon, params["truncate"], ctx.rng("truncate"))
+    cases = [*original_cases(name, ctx.source, params["buckets"]), *truncated.cases,
+             *minimal_cases(name, lexicon, params["minimal_templates"])]
+    return GeneratedSuite(cases, truncated.coverage, len(ctx.source.texts))
+
+
+def summarize(records: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> dict[str, Any]:
+    """Pass rate (= accuracy, all cases being MFT on gold) per rule and gold class: shows which
+    classes survive truncation and which classes' own words the model misreads."""
+    table: dict[str, dict[str, list[bool]]] = {}
+    for r in records:
+        if r["passed"] is not None:
+            table.setdefault(r["rule"], {}).setdefault(r["label"], []).append(bool(r["passed"]))
+    return {"pass_rate_by_rule_and_class": {
+        rule: {label: rate_with_ci(sum(by_class[label]), len(by_class[label]))
+               for label in labels if label in by_class}
+        for rule, by_class in table.items()}}
