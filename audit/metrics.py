@@ -37,7 +37,7 @@ def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def _prf_from_confusion(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def prf_from_confusion(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-class precision ``TP/(TP+FP)``, recall ``TP/(TP+FN)``, F1 ``2PR/(P+R)`` and support.
 
     Works on one matrix ``(k, k)`` or a stack ``(b, k, k)`` (used by the bootstrap).
@@ -65,14 +65,14 @@ def accuracy_from_confusion(cm: np.ndarray) -> np.ndarray | float:
 
 def macro_f1_from_confusion(cm: np.ndarray) -> np.ndarray | float:
     """Macro F1 = unweighted mean of per-class F1 over the labels present in gold or predictions."""
-    _, _, f1, _ = _prf_from_confusion(cm)
+    _, _, f1, _ = prf_from_confusion(cm)
     present = _present(cm)
     return _safe_div((f1 * present).sum(axis=-1), present.sum(axis=-1))
 
 
 def weighted_f1_from_confusion(cm: np.ndarray) -> np.ndarray | float:
     """Weighted F1 = sum_k F1_k * support_k / sum_k support_k."""
-    _, _, f1, support = _prf_from_confusion(cm)
+    _, _, f1, support = prf_from_confusion(cm)
     return _safe_div((f1 * support).sum(axis=-1), support.sum(axis=-1))
 
 
@@ -214,7 +214,7 @@ def classification_metrics(
             low, high = percentile_interval(fn(boot))
         out[name] = {"value": float(fn(cm)), "ci_low": low, "ci_high": high}
     out["micro_f1"] = float(micro_f1_from_confusion(cm))
-    precision, recall, f1, support = _prf_from_confusion(cm)
+    precision, recall, f1, support = prf_from_confusion(cm)
     out["per_class"] = {
         label: {"precision": float(precision[i]), "recall": float(recall[i]),
                 "f1": float(f1[i]), "support": int(support[i])}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import platform
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import __version__
+from .bias import combine as combine_bias, disaggregate
 from .cache import PredictionCache, default_cache_dir, predict_unique
 from .data import DEFAULT_DATASET, Dataset, load_data
 from .errors import AuditError
@@ -115,6 +117,15 @@ class Options:
     progress: bool = True
 
     def __post_init__(self) -> None:
+        # Accept lists and strings from Python callers; store the documented types.
+        fix = partial(object.__setattr__, self)
+        fix("group_columns", tuple(self.group_columns))
+        fix("suites", tuple(self.suites))
+        fix("suites_dirs", tuple(Path(p) for p in self.suites_dirs))
+        if self.label_names is not None:
+            fix("label_names", tuple(self.label_names))
+        if self.cache_dir is not None:
+            fix("cache_dir", Path(self.cache_dir))
         if self.n_resamples < 1000:
             raise AuditError(f"--bootstrap must be at least 1000 resamples, got {self.n_resamples}")
 
@@ -192,6 +203,7 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
             breakdown=spec.params.get("breakdown", ()), extra=getattr(module, "summarize", None))
         sections[spec.name] = section
         records += suite_records
+    bias = _bias_section(plan, sections, records, o)
     timings["metrics_s"] = time.perf_counter() - t
     timings["total_s"] = time.perf_counter() - started
     results: dict[str, Any] = {
@@ -207,7 +219,26 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
                    "versions": library_versions()},
         "suites": sections,
     }
+    if bias is not None:
+        results["bias"] = bias
     return Audit(results=results, records=records)
+
+
+def _bias_section(plan: Plan, sections: dict[str, Any], records: list[dict[str, Any]],
+                  o: Options) -> dict[str, Any] | None:
+    """Combine the identity suite's counterfactual summary (moved out of its suite section) with
+    metrics disaggregated by the data's group columns."""
+    counterfactual = None
+    for spec, _ in plan.generated:
+        if spec.generator == "identity":
+            counterfactual = sections[spec.name].pop("extra", None)
+    data = None
+    if o.group_columns:
+        test = records[:len(plan.dataset.texts)]
+        index = {label: i for i, label in enumerate(plan.labels)}
+        data = disaggregate([g if g is not None else -1 for g in plan.gold], [index[r["pred"]] for r in test],
+                            plan.dataset.groups, plan.labels, seed=o.seed, n_resamples=o.n_resamples)
+    return combine_bias(counterfactual, data)
 
 
 def _score_split(plan: Plan, probs_by_text: dict[str, np.ndarray], o: Options) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import json
 import random
 import re
@@ -271,8 +272,9 @@ def score_suite(
     with a Wilson 95% CI, flip rate and flip matrix over cases with a source, metrics over cases
     with gold labels, coverage, per-rule pass rates, breakdowns by the ``meta`` keys named in
     ``breakdown``, and ``extra``: whatever the generator module's optional
-    ``summarize(records, labels)`` adds), ``records`` the per-case rows (``passed`` is None for
-    unjudgeable cases).
+    ``summarize(records, labels)`` adds; a ``summarize`` that also takes ``seed`` and
+    ``n_resamples`` keywords receives the audit's), ``records`` the per-case rows (``passed`` is
+    None for unjudgeable cases).
     """
     index = {label: i for i, label in enumerate(labels)}
     records: list[dict[str, Any]] = []
@@ -304,14 +306,16 @@ def score_suite(
         "coverage": suite.coverage,
     }
     section.update(summarize_records(records, labels, index, seed=seed, n_resamples=n_resamples))
-    section["by_rule"] = {rule: _pass_summary(rows) for rule, rows in _group(records, lambda r: r["rule"]).items()}
+    section["by_rule"] = {rule: _pass_summary(rows) for rule, rows in group_by(records, lambda r: r["rule"]).items()}
     section["breakdowns"] = {
         key: {str(v): summarize_records(rows, labels, index, seed=seed, n_resamples=0)
-              for v, rows in _group(records, lambda r, k=key: r["meta"].get(k)).items()}
+              for v, rows in group_by(records, lambda r, k=key: r["meta"].get(k)).items()}
         for key in breakdown
     }
     if extra is not None:
-        section["extra"] = extra(records, labels)
+        wants_seed = "seed" in inspect.signature(extra).parameters
+        section["extra"] = (extra(records, labels, seed=seed, n_resamples=n_resamples) if wants_seed
+                            else extra(records, labels))
     return section, records
 
 
@@ -348,7 +352,8 @@ def _pass_summary(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "pass_rate": rate_with_ci(sum(bool(r["passed"]) for r in judged), len(judged))}
 
 
-def _group(records: Sequence[Mapping[str, Any]], key: Callable[[Mapping[str, Any]], Any]) -> dict[Any, list]:
+def group_by(records: Sequence[Mapping[str, Any]], key: Callable[[Mapping[str, Any]], Any]) -> dict[Any, list]:
+    """Records grouped by ``key(record)``, groups in order of first appearance."""
     groups: dict[Any, list] = {}
     for r in records:
         groups.setdefault(key(r), []).append(r)
