@@ -127,7 +127,9 @@ def proportion_ci(successes: int, n: int, level: float = CI_LEVEL) -> tuple[floa
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact bounds at the edges, where
+    high = 1.0 if successes == n else min(1.0, centre + half)  # rounding would leave 1e-17 off
+    return float(low), float(high)
 
 
 def rate_with_ci(successes: int, n: int) -> dict[str, float | int | None]:
