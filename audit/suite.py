@@ -222,7 +222,11 @@ def generator_module(spec: SuiteSpec) -> Any:
 def generate(spec: SuiteSpec, source: SourceData, labels: Sequence[str], seed: int) -> GeneratedSuite:
     """Run the suite's generator and check that its cases are well-formed."""
     module = generator_module(spec)
-    suite = module.generate(SuiteContext(spec, source, labels, seed))
+    check_params(spec, getattr(module, "PARAMS", None))
+    try:
+        suite = module.generate(SuiteContext(spec, source, labels, seed))
+    except KeyError as exc:
+        raise AuditError(f"suite file {spec.path}: missing params key {exc.args[0]!r}") from exc
     known = set(labels)
     seen: set[str] = set()
     for case in suite.cases:
@@ -236,6 +240,25 @@ def generate(spec: SuiteSpec, source: SourceData, labels: Sequence[str], seed: i
             raise AuditError(f"suite {spec.name!r}: case {case.id!r} names labels "
                              f"{sorted(named - known)} the model does not have")
     return suite
+
+
+def check_params(spec: SuiteSpec, declared: Mapping[str, type | tuple[type, ...]] | None) -> None:
+    """Refuse ``params`` keys the generator does not declare, and values of the wrong type.
+
+    ``breakdown`` (a list of ``meta`` keys) is understood by the framework for every suite.
+    """
+    if declared is None:
+        return
+    allowed = {**declared, "breakdown": list}
+    for key, value in spec.params.items():
+        if key not in allowed:
+            raise AuditError(f"suite file {spec.path}: unknown params key {key!r} "
+                             f"(generator {spec.generator!r} takes: {', '.join(sorted(allowed))})")
+        expected = allowed[key] if isinstance(allowed[key], tuple) else (allowed[key],)
+        if not isinstance(value, expected):
+            names = " or ".join("null" if t is type(None) else t.__name__ for t in expected)
+            raise AuditError(f"suite file {spec.path}: params key {key!r} must be {names}, "
+                             f"got {type(value).__name__}")
 
 
 def cases_hash(cases: Sequence[Case]) -> str:

@@ -182,6 +182,10 @@ def load_varieties(ctx: SuiteContext) -> list[Variety]:
     return [build_variety(name, declared[name], resources) for name in names]
 
 
+#: The ``params`` a suite declaration may give this generator, with their types.
+PARAMS: dict[str, type] = {"varieties": list, "rules": str, "verbs": str, "slang": str, "british_exclude": str}
+
+
 def generate(ctx: SuiteContext) -> GeneratedSuite:
     """One INV case per (test text, variety) where at least one of the variety's rules applies,
     with coverage per variety and per rule.

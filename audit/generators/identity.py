@@ -389,6 +389,10 @@ def _read(ctx: SuiteContext, param: str) -> dict[str, Any]:
     return raw
 
 
+#: The ``params`` a suite declaration may give this generator, with their types.
+PARAMS: dict[str, type] = {"gender_words": str, "names": str, "groups": str, "templates": str}
+
+
 def generate(ctx: SuiteContext) -> GeneratedSuite:
     """Counterfactuals of the test texts that mention an identity, then the template cases."""
     gender_words, names_raw = _read(ctx, "gender_words"), _read(ctx, "names")

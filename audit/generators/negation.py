@@ -392,6 +392,10 @@ def authored_suite(ctx: SuiteContext) -> GeneratedSuite:
     return GeneratedSuite(cases)
 
 
+#: The ``params`` a suite declaration may give this generator, with their types.
+PARAMS: dict[str, type] = {"part": str, "lexicon": str, "positive_labels": list, "statements": str}
+
+
 def generate(ctx: SuiteContext) -> GeneratedSuite:
     """The ``derived`` or ``authored`` part, as named by ``params.part``."""
     parts = {"derived": derived_suite, "authored": authored_suite}

@@ -161,6 +161,10 @@ def minimal_cases(suite_name: str, lexicon: Mapping[str, ClassWords],
             for word in words.feel]
 
 
+#: The ``params`` a suite declaration may give this generator, with their types.
+PARAMS: dict[str, type] = {"lexicon": str, "buckets": list, "truncate": list, "minimal_templates": dict}
+
+
 def generate(ctx: SuiteContext) -> GeneratedSuite:
     """Original texts by length bucket, cue-preserving truncations, and minimal lexicon cases.
 
