@@ -191,7 +191,8 @@ def run_checklist_suite(
     """Run a CheckList ``TestSuite`` (or one test) with a single batched ``predict_proba`` call.
 
     ``predict_proba(texts)`` must return an array of shape ``(len(texts), len(labels))`` of class
-    probabilities in ``labels`` order. Returns ``(section, records)``: ``section`` holds, per test,
+    probabilities in ``labels`` order. Returns ``(section, records)``: ``section`` holds the pass
+    rate over all judged test cases (Wilson 95% CI) and, per test,
     its name, type, capability, test-case count ``n``, ``fail_rate`` and ``pass_rate`` (CheckList's
     test-case-level verdicts; filtered test cases are not judged) with Wilson 95% CIs and up to
     ``n_examples`` failing test cases; ``records`` has one row per judged example, with the keys
@@ -217,4 +218,10 @@ def run_checklist_suite(
         entry["test"].run_from_preds_confs([int(i) for i in rows.argmax(axis=1)], list(rows), overwrite=True)
         section["tests"][entry["name"]] = _test_section(entry, labels, rows, n_examples)
         records += _test_records(suite_name, entry, labels, rows)
+    tests_out = section["tests"].values()
+    judged = sum(t["n_judged"] for t in tests_out)
+    section["n"] = sum(t["n"] for t in tests_out)
+    section["n_judged"] = judged
+    section["pass_rate"] = rate_with_ci(judged - sum(t["fails"] for t in tests_out), judged)
+    section["test_type"] = "/".join(sorted({t["type"] for t in tests_out}))
     return section, records

@@ -12,12 +12,13 @@ from functools import partial
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from . import __version__
 from .bias import combine as combine_bias, disaggregate
+from .checklist_adapter import run_checklist_suite
 from .cache import PredictionCache, default_cache_dir, predict_unique
 from .data import DEFAULT_DATASET, Dataset, load_data
 from .errors import AuditError
@@ -173,14 +174,17 @@ def predict_plan(plan: Plan, options: Options) -> tuple[dict[str, np.ndarray], d
 
 
 def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFAULT_DATASET,
-             options: Options | None = None, **overrides: Any) -> Audit:
+             options: Options | None = None, *, checklist: Mapping[str, Any] | None = None,
+             **overrides: Any) -> Audit:
     """Audit ``model`` on ``data``'s split and the chosen suites.
 
     ``model`` is a Hub id, a local folder, or any :class:`~audit.model.Classifier` (for example a
     :class:`~audit.model.CallableClassifier` around a scikit-learn pipeline). ``data`` is a Hub
     dataset id, a local path, or a loaded :class:`~audit.data.Dataset`. Settings come from
     ``options`` and/or keyword ``overrides`` of :class:`Options` fields, e.g.
-    ``evaluate("my-model", "data/", suites=["all"], seed=1)``.
+    ``evaluate("my-model", "data/", suites=["all"], seed=1)``. ``checklist`` maps names to
+    CheckList ``TestSuite`` objects (or single tests), run with the same batched inference; each
+    lands in ``results["suites"]["checklist_<name>"]`` (needs the ``checklist`` extra).
     """
     try:
         o = replace(options or Options(), **overrides)
@@ -202,6 +206,11 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
             spec, suite, plan.labels, probs_by_text.__getitem__, seed=o.seed, n_resamples=o.n_resamples,
             breakdown=spec.params.get("breakdown", ()), extra=getattr(module, "summarize", None))
         sections[spec.name] = section
+        records += suite_records
+    for name, checklist_suite in (checklist or {}).items():
+        section, suite_records = run_checklist_suite(
+            checklist_suite, lambda texts: _predict_list(plan, texts), plan.labels, suite_name=f"checklist_{name}")
+        sections[f"checklist_{name}"] = section
         records += suite_records
     bias = _bias_section(plan, sections, records, o)
     timings["metrics_s"] = time.perf_counter() - t
@@ -239,6 +248,12 @@ def _bias_section(plan: Plan, sections: dict[str, Any], records: list[dict[str, 
         data = disaggregate([g if g is not None else -1 for g in plan.gold], [index[r["pred"]] for r in test],
                             plan.dataset.groups, plan.labels, seed=o.seed, n_resamples=o.n_resamples)
     return combine_bias(counterfactual, data)
+
+
+def _predict_list(plan: Plan, texts: Sequence[str]) -> np.ndarray:
+    """Probabilities for ``texts`` in order, each distinct text run once."""
+    probs, _ = predict_unique(plan.classifier, texts)
+    return np.stack([probs[t] for t in texts]) if texts else np.zeros((0, len(plan.labels)))
 
 
 def _score_split(plan: Plan, probs_by_text: dict[str, np.ndarray], o: Options) -> tuple[dict[str, Any], list[dict[str, Any]]]:

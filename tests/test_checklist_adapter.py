@@ -123,3 +123,19 @@ def test_missing_checklist_names_the_install(monkeypatch: pytest.MonkeyPatch, su
     monkeypatch.setitem(sys.modules, "checklist.test_suite", None)
     with pytest.raises(AuditError, match=r"emotion-audit\[checklist\]"):
         run_checklist_suite(suite, KeywordModel(), LABELS)
+
+
+def test_checklist_results_land_in_the_audit(suite: cl_suite.TestSuite, tmp_path) -> None:
+    from audit.model import CallableClassifier
+    from audit.results import validate
+    from audit.runner import evaluate
+
+    data = tmp_path / "test.txt"
+    data.write_text("i feel happy;joy\ni feel sad;sadness\n", encoding="utf-8")
+    audit = evaluate(CallableClassifier(KeywordModel(), LABELS, name="keywords"), str(data),
+                     checklist={"editor": suite}, progress=False)
+    section = audit.results["suites"]["checklist_editor"]
+    assert validate(audit.results) is None
+    # 3 MFT test cases (1 passes) and 3 INV test cases (1 passes): 2 of 6 judged pass.
+    assert section["pass_rate"] == rate_with_ci(2, 6) and section["test_type"] == "INV/MFT"
+    assert sum(r["suite"] == "checklist_editor" for r in audit.records) == 9
