@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -24,6 +25,7 @@ def _csv(value: str) -> list[str]:
 def _add_run(sub: argparse._SubParsersAction) -> None:
     from .data import DEFAULT_DATASET
     from .model import DEFAULT_MODEL
+    from .outputs import DATASET_ID_HELP
 
     p = sub.add_parser("run", help="evaluate a model on a test split and suites; write results.json",
                        description="Evaluate a classifier and write results.json, predictions.jsonl, "
@@ -50,6 +52,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (at least 1000)")
     p.add_argument("--card", type=Path, default=None, help="model card to fill (default: built-in template)")
+    p.add_argument("--dataset-id", default=None, help=DATASET_ID_HELP)
     p.add_argument("--no-cache", action="store_true", help="do not read or write the prediction cache")
     p.add_argument("--cache-dir", type=Path, default=None)
     p.add_argument("--offline", action="store_true", help="never use the network (Hub cache only)")
@@ -63,6 +66,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .outputs import write_all
     from .runner import Options, evaluate
 
+    if args.out.exists() and not args.out.is_dir():
+        raise AuditError(f"--out {args.out} exists and is not a folder")
     options = Options(
         split=args.split, text_column=args.text_column, label_column=args.label_column,
         group_columns=tuple(args.group_columns), label_names=tuple(args.label_names) if args.label_names else None,
@@ -71,7 +76,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         trust_remote_code=args.trust_remote_code, allow_pickle=args.allow_pickle, seed=args.seed,
         n_resamples=args.bootstrap, use_cache=not args.no_cache, cache_dir=args.cache_dir, progress=not args.quiet)
     audit = evaluate(args.model, args.data, options)
-    paths = write_all(args.out, audit, card=args.card)
+    paths = write_all(args.out, audit, card=args.card, dataset_id=args.dataset_id)
     if not args.quiet:
         test = audit.results["suites"]["test"].get("metrics")
         if test:
@@ -135,8 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except AuditError as exc:
         if debug:
-            raise
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+            traceback.print_exc()
+        else:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; earlier outputs are untouched", file=sys.stderr)

@@ -113,6 +113,12 @@ def _read_text(path: Path) -> str:
     return text
 
 
+def _lines(text: str) -> list[str]:
+    """Lines split at \\n, \\r\\n or \\r only: ``str.splitlines`` also splits at U+2028, U+0085,
+    form feeds and other characters that may sit inside a text or a JSON string."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def _load_file(path: Path, text_column: str, label_column: str) -> list[dict[str, Any]]:
     """Rows of a local file as dicts; the format is chosen by the file ending."""
     ending = path.suffix.lower()
@@ -127,13 +133,15 @@ def _load_file(path: Path, text_column: str, label_column: str) -> list[dict[str
         return _require_columns(rows, path, reader.fieldnames or [], text_column)
     if ending == ".jsonl":
         rows = []
-        for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        for number, line in enumerate(_lines(_read_text(path)), start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise AuditError(f"{path}: line {number}: not valid JSON ({exc.msg})") from exc
+            except RecursionError as exc:
+                raise AuditError(f"{path}: line {number}: JSON nested too deeply") from exc
             if not isinstance(row, dict):
                 raise AuditError(f"{path}: line {number}: expected a JSON object")
             rows.append(row)
@@ -161,7 +169,7 @@ def _require_columns(rows: list[dict[str, Any]], path: Path, columns: Iterable[s
 
 def _load_semicolon(path: Path, text_column: str, label_column: str) -> list[dict[str, Any]]:
     """``text;label`` lines, split on the last semicolon; an optional header names the columns."""
-    lines = _read_text(path).splitlines()
+    lines = _lines(_read_text(path))
     rows: list[dict[str, Any]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():

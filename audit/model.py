@@ -192,6 +192,8 @@ class TransformersClassifier:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise AuditError(f"cannot load model from {folder}: {reason[:300]}") from exc
         net.to(device).eval()
+        max_length = min(max_length, tokenizer.model_max_length,
+                         getattr(net.config, "max_position_embeddings", max_length))
         labels = [str(net.config.id2label[i]) for i in range(net.config.num_labels)]
         return cls(model_id=model, folder=folder, model=net, tokenizer=tokenizer, device=device, dtype=dtype,
                    max_length=max_length, batch_size=batch_size,

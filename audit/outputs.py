@@ -7,20 +7,21 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .errors import AuditError
-from .results import PREDICTIONS_FILE, RESULTS_FILE, load_predictions, load_results, write_outputs, write_text_atomic
+from .results import PREDICTIONS_FILE, RESULTS_FILE, load_predictions, load_results, output_texts, write_text_atomic, write_texts_atomic
 from .runner import Audit
 
 REPORT_FILE = "report.html"
+DATASET_ID_HELP = "Hub dataset id the card's model-index names (default: derived from the results)"
 CARD_FILE = "model_card.md"
 
 
 def render_all(results: Mapping[str, Any], records: Sequence[Mapping[str, Any]] | None,
-               card: Path | None) -> tuple[str, str]:
+               card: Path | None, dataset_id: str | None = None) -> tuple[str, str]:
     """The report's HTML and the filled card's markdown (rendered before anything is written)."""
     from .card import fill_card
     from .report import render_report
 
-    return render_report(results, records), fill_card(results, _read_card(card))
+    return render_report(results, records), fill_card(results, _read_card(card), dataset_id=dataset_id)
 
 
 def _read_card(card: Path | None) -> str | None:
@@ -34,13 +35,12 @@ def _read_card(card: Path | None) -> str | None:
         raise AuditError(f"cannot read model card {card}: {exc}") from exc
 
 
-def write_all(out: Path, audit: Audit, card: Path | None = None) -> list[Path]:
-    """Write predictions, results, report and card to ``out``; each file atomically, and only once
-    all four have been rendered, so a failure leaves earlier outputs untouched."""
-    html, markdown = render_all(audit.results, audit.records, card)
-    write_outputs(out, audit.results, audit.records)
-    write_text_atomic(out / REPORT_FILE, html)
-    write_text_atomic(out / CARD_FILE, markdown)
+def write_all(out: Path, audit: Audit, card: Path | None = None, dataset_id: str | None = None) -> list[Path]:
+    """Write predictions, results, report and card to ``out``: all four are rendered and staged
+    before any is renamed into place, so a failure leaves earlier outputs untouched."""
+    html, markdown = render_all(audit.results, audit.records, card, dataset_id)
+    write_texts_atomic({**output_texts(out, audit.results, audit.records), out / REPORT_FILE: html,
+                        out / CARD_FILE: markdown})
     return [out / name for name in (RESULTS_FILE, PREDICTIONS_FILE, REPORT_FILE, CARD_FILE)]
 
 
@@ -58,7 +58,7 @@ def _cmd_card(args: argparse.Namespace) -> int:
     from .card import fill_card
 
     results = load_results(args.results)
-    write_text_atomic(args.output, fill_card(results, _read_card(args.card)))
+    write_text_atomic(args.output, fill_card(results, _read_card(args.card), dataset_id=args.dataset_id))
     return 0
 
 
@@ -71,5 +71,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("card", help="fill a model card from a stored results.json")
     p.add_argument("results", type=Path)
     p.add_argument("--card", type=Path, default=None, help="card to fill (default: built-in template)")
+    p.add_argument("--dataset-id", default=None, help=DATASET_ID_HELP)
     p.add_argument("-o", "--output", type=Path, required=True, help="markdown file to write")
     p.set_defaults(func=_cmd_card)

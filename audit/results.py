@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 from .errors import AuditError
 
@@ -25,29 +24,6 @@ VOLATILE_KEY = "run"
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
-
-
-@contextmanager
-def atomic_writer(path: Path, mode: str = "w") -> Iterator[Any]:
-    """Write to a temporary file beside ``path`` and rename it into place on success.
-
-    An interrupted or failed write leaves any previous ``path`` untouched and no partial file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the file ordinary permissions
-        os.replace(tmp, path)
-    except OSError as exc:
-        _unlink(tmp)
-        raise AuditError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        _unlink(tmp)
-        raise
 
 
 def _unlink(path: str) -> None:
@@ -64,17 +40,42 @@ def dumps(results: Mapping[str, Any]) -> str:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Atomically replace ``path`` with ``text``."""
-    with atomic_writer(path) as fh:
-        fh.write(text)
+    write_texts_atomic({path: text})
+
+
+def write_texts_atomic(files: Mapping[Path, str]) -> None:
+    """Write every file to a temporary sibling first, then rename them all into place: a failure
+    while writing (a full disk) leaves every earlier file untouched and no temporary file."""
+    staged: list[tuple[str, Path]] = []
+    path = next(iter(files), Path("."))
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o666 & ~_UMASK)
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except OSError as exc:
+        raise AuditError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        for tmp, _ in staged:
+            _unlink(tmp)
+
+
+def output_texts(out_dir: Path, results: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> dict[Path, str]:
+    """``predictions.jsonl`` and ``results.json`` as texts, by path."""
+    lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n" for r in records)
+    return {out_dir / PREDICTIONS_FILE: lines, out_dir / RESULTS_FILE: dumps(results)}
 
 
 def write_outputs(out_dir: Path, results: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> None:
-    """Write ``predictions.jsonl`` then ``results.json`` (each atomically; results last, so a
-    ``results.json`` is never newer than the predictions it describes)."""
-    with atomic_writer(out_dir / PREDICTIONS_FILE) as fh:
-        for record in records:
-            fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n")
-    write_text_atomic(out_dir / RESULTS_FILE, dumps(results))
+    """Write ``predictions.jsonl`` and ``results.json`` together (see :func:`write_texts_atomic`)."""
+    write_texts_atomic(output_texts(out_dir, results, records))
 
 
 def load_results(path: Path | str) -> dict[str, Any]:
@@ -153,6 +154,9 @@ def validate(doc: Any) -> str | None:
                 return f"suites.test {name} value {value} is outside [0, 1]"
             if low is not None and not (low - 1e-9 <= value <= high + 1e-9):
                 return f"suites.test {name} value {value} lies outside its interval [{low}, {high}]"
+        trace = sum(counts[i][i] for i in range(len(labels)))
+        if test["n"] and abs(m["accuracy"]["value"] - trace / test["n"]) > 1e-9:
+            return f"suites.test accuracy {m['accuracy']['value']} does not match the confusion matrix ({trace}/{test['n']})"
     except (KeyError, TypeError, IndexError) as exc:
         return f"suites.test metrics are incomplete or malformed ({exc!r})"
     return None

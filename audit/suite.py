@@ -189,6 +189,8 @@ def load_spec(path: Path) -> SuiteSpec:
             raise AuditError(f"suite file {path}: key {key!r} must be a {typ.__name__}")
     if not _NAME_RE.match(raw["name"]):
         raise AuditError(f"suite file {path}: name {raw['name']!r} must match [a-z0-9_]+")
+    if raw["name"] == "test":
+        raise AuditError(f"suite file {path}: name 'test' is reserved for the evaluated split")
     if raw["test_type"] not in TEST_TYPES:
         raise AuditError(f"suite file {path}: test_type must be one of {', '.join(TEST_TYPES)}")
     return SuiteSpec(raw["name"], raw["description"], raw["generator"], raw["test_type"],
@@ -215,7 +217,7 @@ def generator_module(spec: SuiteSpec) -> Any:
         return importlib.import_module(f"audit.generators.{spec.generator}")
     except ModuleNotFoundError as exc:
         if exc.name == f"audit.generators.{spec.generator}":
-            raise AuditError(f"suite {spec.name!r}: unknown generator {spec.generator!r}") from exc
+            raise AuditError(f"suite file {spec.path}: unknown generator {spec.generator!r}") from exc
         raise
 
 

@@ -66,3 +66,26 @@ def build_tiny_model(folder: Path, *, generic_labels: bool = False, seed: int = 
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random DistilBERT classifier with the six emotion labels, saved to a temp folder."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def reference_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A prediction cache shared by the session's runs of the reference model."""
+    return tmp_path_factory.mktemp("reference-cache")
+
+
+@pytest.fixture(scope="session")
+def reference_audit(reference_model: Path, emotion_data: Path, reference_cache: Path,
+                    tmp_path_factory: pytest.TempPathFactory):
+    """One full audit of the reference model (test split and every suite), shared by all tests.
+
+    Returns ``(audit, out_dir)`` with results.json and predictions.jsonl written to ``out_dir``.
+    """
+    from audit.results import write_outputs
+    from audit.runner import evaluate
+
+    audit = evaluate(str(reference_model), str(emotion_data), suites=["all"], device="cpu",
+                     cache_dir=reference_cache, progress=False)
+    out = tmp_path_factory.mktemp("reference-audit")
+    write_outputs(out, audit.results, audit.records)
+    return audit, out
