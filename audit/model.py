@@ -2,7 +2,8 @@
 
 - :class:`TransformersClassifier` wraps any ``AutoModelForSequenceClassification`` (DistilBERT,
   BERT, RoBERTa ...) loaded from a local folder or the Hugging Face Hub, and runs it in
-  length-sorted, token-budget batches with dynamic padding under ``torch.inference_mode``.
+  length-sorted, token-budget batches with dynamic padding under ``torch.inference_mode``; for
+  BERT and DistilBERT the last layer runs only where the head reads it (:mod:`audit.fastpath`).
 - :class:`CallableClassifier` adapts any callable ``texts -> probabilities`` (a scikit-learn
   pipeline's ``predict_proba``, a lexicon baseline) so it is audited the same way.
 
@@ -20,12 +21,16 @@ from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-from . import hub
+from . import fastpath, hub
 from .errors import AuditError
 
 DEFAULT_MODEL = "Sathwik3/distilbert-emotion-classifier"
-#: Default cap on padded tokens per batch (batch rows x longest row) on CPU and on CUDA.
-TOKEN_BUDGET = {"cpu": 8192, "cuda": 65536}
+#: Default cap on padded tokens per batch (batch rows x longest row). On CPU, batches of about
+#: 2,048 tokens stay in cache and ran fastest when measured (benchmarks/bench_audit.py); a GPU
+#: wants large batches.
+TOKEN_BUDGET = {"cpu": 2048, "cuda": 65536}
+#: Default cap on texts per batch by device (the token budget usually binds first).
+BATCH_SIZE = {"cpu": 64, "cuda": 1024}
 _PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
 
 
@@ -147,6 +152,7 @@ class TransformersClassifier:
     safetensors: bool
     labels: Sequence[str] = ()
     progress: bool = True
+    cls_only_last_layer: bool = False
     n_truncated: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -158,7 +164,7 @@ class TransformersClassifier:
         device: str = "auto",
         dtype: str = "float32",
         max_length: int = 512,
-        batch_size: int = 64,
+        batch_size: int | None = None,
         token_budget: int | None = None,
         offline: bool = False,
         trust_remote_code: bool = False,
@@ -172,7 +178,7 @@ class TransformersClassifier:
 
         if max_length < 2:
             raise AuditError(f"--max-length must be at least 2, got {max_length}")
-        if batch_size < 1:
+        if batch_size is not None and batch_size < 1:
             raise AuditError(f"--batch-size must be at least 1, got {batch_size}")
         dtypes = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
         if dtype not in dtypes:
@@ -192,19 +198,23 @@ class TransformersClassifier:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise AuditError(f"cannot load model from {folder}: {reason[:300]}") from exc
         net.to(device).eval()
+        cls_only = fastpath.enable(net, lambda: {k: v.to(device) for k, v in tokenizer(
+            ["i feel happy today", "a longer text so that the batch needs padding and a mask"],
+            padding=True, return_tensors="pt").items() if k in ("input_ids", "attention_mask")})
         max_length = min(max_length, tokenizer.model_max_length,
                          getattr(net.config, "max_position_embeddings", max_length))
         labels = [str(net.config.id2label[i]) for i in range(net.config.num_labels)]
         return cls(model_id=model, folder=folder, model=net, tokenizer=tokenizer, device=device, dtype=dtype,
-                   max_length=max_length, batch_size=batch_size,
+                   max_length=max_length, batch_size=batch_size or BATCH_SIZE[device],
                    token_budget=token_budget or TOKEN_BUDGET[device], weights_sha256=sha256_files(files),
-                   safetensors=safetensors, labels=labels, progress=progress)
+                   safetensors=safetensors, labels=labels, progress=progress, cls_only_last_layer=cls_only)
 
     def cache_key(self) -> str:
         """What the predictions depend on besides the text: weights, tokenizer, max length, dtype, device."""
         tok_files = [p for p in self.folder.iterdir()
                      if p.is_file() and ("token" in p.name or p.name in ("vocab.txt", "merges.txt", "spm.model"))]
-        parts = [self.weights_sha256, sha256_files(tok_files), str(self.max_length), self.dtype, self.device]
+        parts = [self.weights_sha256, sha256_files(tok_files), str(self.max_length), self.dtype, self.device,
+                 "cls-only" if self.cls_only_last_layer else "full"]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
     def describe(self) -> dict[str, Any]:
@@ -213,7 +223,7 @@ class TransformersClassifier:
                 "architecture": (config.architectures or [type(self.model).__name__])[0],
                 "model_type": config.model_type, "num_parameters": int(sum(p.numel() for p in self.model.parameters())),
                 "weights_format": "safetensors" if self.safetensors else "pickle",
-                "device": self.device, "dtype": self.dtype}
+                "device": self.device, "dtype": self.dtype, "cls_only_last_layer": self.cls_only_last_layer}
 
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
         """Token counts with special tokens and without truncation (used to sort and to count truncation)."""

@@ -91,7 +91,8 @@ class Options:
     Data: ``split``, ``text_column``, ``label_column``, ``group_columns`` (disaggregated metrics),
     ``label_names`` (the data's label order, for integer labels or generic model labels),
     ``strict`` (empty texts are errors). Suites: ``suites`` (names or ``["all"]``), ``suites_dirs``.
-    Model: ``device``, ``dtype``, ``batch_size``, ``max_length``, ``offline``,
+    Model: ``device``, ``dtype``, ``batch_size`` (default by device: 64 on CPU, 1,024 on CUDA),
+    ``max_length``, ``offline``,
     ``trust_remote_code``, ``allow_pickle``. Statistics: ``seed`` (every random choice derives from
     it), ``n_resamples`` (bootstrap, at least 1000). Cache: ``use_cache``, ``cache_dir``.
     """
@@ -106,7 +107,7 @@ class Options:
     suites_dirs: tuple[Path, ...] = ()
     device: str = "auto"
     dtype: str = "float32"
-    batch_size: int = 64
+    batch_size: int | None = None
     max_length: int = 512
     offline: bool = False
     trust_remote_code: bool = False
@@ -223,7 +224,7 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
         "model": {**plan.classifier.describe(), "labels": plan.labels,
                   "label_mapping_assumed": plan.mapping.assumed, "label_mapping_note": plan.mapping.note},
         "dataset": _dataset_section(plan, o),
-        "config": {"seed": o.seed, "batch_size": o.batch_size,
+        "config": {"seed": o.seed, "batch_size": getattr(plan.classifier, "batch_size", o.batch_size),
                    "max_length": getattr(plan.classifier, "max_length", o.max_length),
                    "bootstrap_resamples": o.n_resamples, "suites": [spec.name for spec, _ in plan.generated],
                    "versions": library_versions()},

@@ -169,14 +169,21 @@ _SPEC_KEYS = {"name": str, "description": str, "generator": str, "test_type": st
 _NAME_RE = re.compile(r"^[a-z0-9_]+$")
 
 
-def load_spec(path: Path) -> SuiteSpec:
-    """Read and validate one suite YAML file (``yaml.safe_load``; unknown keys are errors)."""
+def load_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file whose top level is a mapping, read with ``yaml.safe_load``; any problem is an
+    :class:`AuditError` naming the file."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise AuditError(f"suite file {path}: cannot read: {str(exc).splitlines()[0]}") from exc
+        raise AuditError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from exc
     if not isinstance(raw, dict):
-        raise AuditError(f"suite file {path}: expected a mapping at the top level")
+        raise AuditError(f"{path}: expected a mapping at the top level")
+    return raw
+
+
+def load_spec(path: Path) -> SuiteSpec:
+    """Read and validate one suite YAML file (``yaml.safe_load``; unknown keys are errors)."""
+    raw = load_yaml_mapping(path)
     unknown = sorted(set(raw) - set(_SPEC_KEYS))
     if unknown:
         raise AuditError(f"suite file {path}: unknown key {unknown[0]!r} (allowed: {', '.join(_SPEC_KEYS)})")

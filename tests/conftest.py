@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from audit.suite import SourceData
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EMOTION_DATA = SHARED / "data" / "emotion"
@@ -15,6 +17,14 @@ LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 
 _WORDS = ("i feel felt am im was not dont didnt happy sad angry love scared surprised so very "
           "really today it the a and to my me he she they you is of").split()
+
+
+def read_split(folder: Path, split: str = "test") -> SourceData:
+    """A ``text;label`` split file as the suites' SourceData (ids ``<split>-<row>``), split on each
+    line's last semicolon, header skipped."""
+    lines = (folder / f"{split}.txt").read_text(encoding="utf-8").splitlines()[1:]
+    rows = [line.rsplit(";", 1) for line in lines if line]
+    return SourceData([f"{split}-{k}" for k in range(len(rows))], [r[0] for r in rows], [r[1] for r in rows])
 
 
 def _need(path: Path) -> Path:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-from audit.data import load_data
 from audit.errors import AuditError
 from audit.labels import EMOTION_LABELS
 from audit.model import CallableClassifier, TransformersClassifier

@@ -13,6 +13,7 @@ from audit.errors import AuditError
 from audit.generators import negation
 from audit.generators.short import has_negation, load_lexicon
 from audit.suite import SourceData, cases_hash, generate, load_spec
+from conftest import read_split
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
@@ -25,14 +26,6 @@ def negate(text: str) -> dict[str, str]:
     """Every rule's output on ``text``, keeping only the rules that apply."""
     out = {rule.name: rule.perturb(text, random.Random(0)) for rule in RULES}
     return {name: new for name, new in out.items() if new is not None}
-
-
-def read_split(folder: Path, split: str = "test") -> SourceData:
-    """The split as a SourceData (ids ``<split>-<row>``), split on each line's last semicolon."""
-    lines = (folder / f"{split}.txt").read_text(encoding="utf-8").splitlines()[1:]
-    rows = [line.rsplit(";", 1) for line in lines]
-    return SourceData([f"{split}-{k}" for k in range(len(rows))], [r[0] for r in rows],
-                      [r[1] for r in rows])
 
 
 @pytest.mark.parametrize("text, rule, expected", [

@@ -10,6 +10,7 @@ import pytest
 from audit.errors import AuditError
 from audit.generators import robustness as rb
 from audit.suite import SourceData, SuiteSpec, cases_hash, generate, load_spec
+from conftest import read_split
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
@@ -27,14 +28,6 @@ class FirstPick(random.Random):
 
     def sample(self, population: Sequence[T], k: int, **_: object) -> list[T]:
         return list(population[:k])
-
-
-def read_split(folder: Path, name: str = "test") -> SourceData:
-    """The split ``name`` as SourceData (``text;label`` lines, split on the last semicolon)."""
-    lines = (folder / f"{name}.txt").read_text(encoding="utf-8").splitlines()[1:]
-    rows = [line.rsplit(";", 1) for line in lines if line]
-    return SourceData(ids=[f"{name}-{i}" for i in range(len(rows))], texts=[r[0] for r in rows],
-                      labels=[r[1] for r in rows])
 
 
 def _spec(**params: object) -> SuiteSpec:

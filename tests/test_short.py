@@ -12,19 +12,12 @@ import pytest
 from audit.errors import AuditError
 from audit.generators import short
 from audit.suite import SourceData, cases_hash, generate, load_spec, score_suite
+from conftest import read_split
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 LEXICON = short.load_lexicon(ROOT / "suites/data/short_lexicon.yaml")
 SPEC = load_spec(ROOT / "suites/short.yaml")
-
-
-def read_split(folder: Path, split: str = "test") -> SourceData:
-    """The split as a SourceData (ids ``<split>-<row>``), split on each line's last semicolon."""
-    lines = (folder / f"{split}.txt").read_text(encoding="utf-8").splitlines()[1:]
-    rows = [line.rsplit(";", 1) for line in lines]
-    return SourceData([f"{split}-{k}" for k in range(len(rows))], [r[0] for r in rows],
-                      [r[1] for r in rows])
 
 
 @pytest.mark.parametrize("n_words, bucket", [

@@ -25,11 +25,10 @@ import random
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, cast
 
-import yaml
 
 from ..errors import AuditError
 from ..metrics import rate_with_ci
-from ..suite import Expectation, GeneratedSuite, SuiteContext
+from ..suite import Expectation, GeneratedSuite, SuiteContext, load_yaml_mapping
 from .base import Perturbation, derive_cases
 from .dialect_rules import (
     Abbreviation, AintBe, AintHave, BritishSpelling, ClauseFinalTag, CompletiveDone, Finna,
@@ -170,10 +169,7 @@ def load_varieties(ctx: SuiteContext) -> list[Variety]:
     """The varieties named in ``params.varieties`` (default: all in the varieties file)."""
     resources = _Resources(ctx)
     path = resources.path("rules")
-    try:
-        declared = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("varieties") or {}
-    except yaml.YAMLError as exc:
-        raise AuditError(f"dialect varieties file {path}: {str(exc).splitlines()[0]}") from exc
+    declared = load_yaml_mapping(path).get("varieties") or {}
     names = ctx.spec.params.get("varieties") or list(declared)
     missing = [n for n in names if n not in declared]
     if missing:

@@ -50,11 +50,10 @@ from abc import abstractmethod
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
-import yaml
 
 from ..bias import counterfactual_summary
 from ..errors import AuditError
-from ..suite import Case, Expectation, GeneratedSuite, SuiteContext
+from ..suite import Case, Expectation, GeneratedSuite, SuiteContext, load_yaml_mapping
 from .base import Perturbation, derive_cases
 
 _WORD = re.compile(r"[A-Za-z]+")
@@ -379,14 +378,7 @@ def _read(ctx: SuiteContext, param: str) -> dict[str, Any]:
     """The YAML mapping in the data file named by ``params[param]``."""
     if param not in ctx.spec.params:
         raise AuditError(f"suite {ctx.spec.name!r}: params.{param} (a data file) is missing")
-    path = ctx.data_path(ctx.spec.params[param])
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise AuditError(f"suite {ctx.spec.name!r}: cannot read {path}: {str(exc).splitlines()[0]}") from exc
-    if not isinstance(raw, dict):
-        raise AuditError(f"suite {ctx.spec.name!r}: {path} must hold a mapping")
-    return raw
+    return load_yaml_mapping(ctx.data_path(ctx.spec.params[param]))
 
 
 #: The ``params`` a suite declaration may give this generator, with their types.

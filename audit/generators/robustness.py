@@ -23,11 +23,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-import yaml
 
 from ..errors import AuditError
 from ..metrics import rate_with_ci
-from ..suite import Expectation, GeneratedSuite, SourceData, SuiteContext
+from ..suite import Expectation, GeneratedSuite, SourceData, SuiteContext, load_yaml_mapping
 from .base import Perturbation, derive_cases
 
 #: Letter rows of a QWERTY keyboard, top to bottom; each row sits about half a key right of the
@@ -142,7 +141,7 @@ class AppendToken(Perturbation):
 
 def load_marks(path: Path) -> tuple[dict[str, str], list[str]]:
     """Read the marks file: ``punctuation`` (rule name -> mark) and ``emoji`` (a list)."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml_mapping(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("punctuation"), dict) \
             or not isinstance(raw.get("emoji"), list):
         raise AuditError(f"{path}: expected a 'punctuation' mapping and an 'emoji' list")

@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import yaml
 
 from ..errors import AuditError
 from ..metrics import rate_with_ci
-from ..suite import Case, Expectation, GeneratedSuite, SuiteContext
+from ..suite import Case, Expectation, GeneratedSuite, SuiteContext, load_yaml_mapping
 
 #: The roles of the cases in a group, in the order they are emitted.
 ROLES: tuple[str, ...] = ("sarcastic", "literal", "plain")
@@ -122,7 +121,7 @@ def load_situations(path: Path) -> tuple[list[Situation], list[Situation]]:
 
 def load_templates(path: Path) -> tuple[list[PhraseFrame], dict[str, list[str]]]:
     """Read the templates YAML; return every (kind, frame, phrase) and the plain rephrases."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml_mapping(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("kinds"), dict) or not isinstance(raw.get("plain"), dict):
         raise AuditError(f"{path}: expected mappings 'kinds' and 'plain'")
     for kind, entry in raw["kinds"].items():

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import yaml
 
 from ..errors import AuditError
 from ..metrics import rate_with_ci
-from ..suite import Case, Expectation, GeneratedSuite, SourceData, SuiteContext
+from ..suite import Case, Expectation, GeneratedSuite, SourceData, SuiteContext, load_yaml_mapping
 from .base import Perturbation, derive_cases
 
 #: Rule name of the untouched test texts.
@@ -62,7 +61,7 @@ def load_lexicon(path: Path) -> dict[str, ClassWords]:
     Every word must be a single lowercase token and name exactly one class, because a word listed
     under two classes would make a minimal case with two contradicting gold labels.
     """
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml_mapping(path)
     if not isinstance(raw, dict):
         raise AuditError(f"lexicon {path}: expected a mapping of class -> {{feel, cues}}")
     lexicon: dict[str, ClassWords] = {}
