@@ -19,7 +19,7 @@ import numpy as np
 from . import __version__
 from .bias import combine as combine_bias, disaggregate
 from .checklist_adapter import run_checklist_suite
-from .cache import PredictionCache, default_cache_dir, predict_unique
+from .cache import CHUNK, PredictionCache, default_cache_dir, predict_unique
 from .data import DEFAULT_DATASET, Dataset, load_data
 from .errors import AuditError
 from .labels import LabelMapping, dataset_label_order, gold_indices, model_labels
@@ -282,7 +282,8 @@ def _dataset_section(plan: Plan, o: Options) -> dict[str, Any]:
     dataset, clf = plan.dataset, plan.classifier
     n_truncated = None
     if isinstance(clf, TransformersClassifier):
-        n_truncated = int(sum(n > clf.max_length for n in clf.token_lengths(dataset.texts)))
+        n_truncated = sum(int(n > clf.max_length) for start in range(0, len(dataset.texts), CHUNK)
+                          for n in clf.token_lengths(dataset.texts[start:start + CHUNK]))
     return {"name": dataset.name, "split": dataset.split, "size": len(dataset.texts),
             "n_labeled": sum(g is not None for g in plan.gold), "sha256": dataset.sha256(),
             "class_distribution": {label: sum(g == i for g in plan.gold) for i, label in enumerate(plan.labels)},
