@@ -662,10 +662,11 @@ def _cmd_gate(args: argparse.Namespace) -> int:
         policy = load_policy(args.policy)
         result = run_gate(load_baseline(args.baseline), load_run(args.results), policy)
     except AuditError as exc:  # exit 2; the reports say why, so CI shows it where it looks
-        _write_reports(args, lambda: junit_error_xml(str(exc)),
-                       lambda: f"## emotion-audit gate: ⛔ error (exit 2)\n\n{_cell(str(exc))}\n")
+        reason = str(exc)
+        _write_reports(args, lambda: junit_error_xml(reason),
+                       lambda: f"## emotion-audit gate: ⛔ error (exit 2)\n\n{_cell(reason)}\n")
         if _in_github_actions():
-            print(f"::error title=emotion-audit gate::{_escape_data(str(exc))}")
+            print(f"::error title=emotion-audit gate::{_escape_data(reason)}")
         raise
     _write_reports(args, lambda: junit_xml(result), lambda: markdown_summary(result))
     if _in_github_actions():

@@ -89,6 +89,15 @@ def _kept(written: list[str]) -> list[str]:
     return [t for t in written if t.strip()]
 
 
+def _assert_round_trip(path: Path, written: list[str]) -> None:
+    """The loader gives back exactly the non-empty texts, or refuses a file with none."""
+    if not _kept(written):
+        with pytest.raises(AuditError):
+            load_data(str(path))
+        return
+    assert load_data(str(path)).texts == _kept(written)
+
+
 @FUZZ
 @given(written=st.lists(texts, min_size=1, max_size=8))
 @example(written=["i feel \u2028 fine", "new\x85line", "tab\x0bbed"])
@@ -96,11 +105,7 @@ def test_jsonl_round_trip(written: list[str], tmp_path: Path) -> None:
     """Lines written by ``json.dumps(ensure_ascii=False)`` hold raw U+2028 or U+0085: still one row each."""
     lines = "".join(json.dumps({"text": t, "label": "joy"}, ensure_ascii=False) + "\n" for t in written)
     path = _write(tmp_path / "test.jsonl", lines)
-    if not _kept(written):
-        with pytest.raises(AuditError):
-            load_data(str(path))
-        return
-    assert load_data(str(path)).texts == _kept(written)
+    _assert_round_trip(path, written)
 
 
 @FUZZ
@@ -111,11 +116,7 @@ def test_csv_round_trip(written: list[str], delimiter: str, tmp_path: Path) -> N
     writer.writerow(["text", "label"])
     writer.writerows([t, "joy"] for t in written)
     path = _write(tmp_path / ("test.csv" if delimiter == "," else "test.tsv"), buf.getvalue())
-    if not _kept(written):
-        with pytest.raises(AuditError):
-            load_data(str(path))
-        return
-    assert load_data(str(path)).texts == _kept(written)
+    _assert_round_trip(path, written)
 
 
 @FUZZ
@@ -124,11 +125,7 @@ def test_csv_round_trip(written: list[str], delimiter: str, tmp_path: Path) -> N
 def test_txt_round_trip(written: list[str], tmp_path: Path) -> None:
     """``text;label`` lines split on newlines only, as every editor shows them."""
     path = _write(tmp_path / "test.txt", "text;label\n" + "".join(f"{t};joy\n" for t in written))
-    if not _kept(written):
-        with pytest.raises(AuditError):
-            load_data(str(path))
-        return
-    assert load_data(str(path)).texts == _kept(written)
+    _assert_round_trip(path, written)
 
 
 # --------------------------------------------------------------------------- perturbation rules

@@ -114,24 +114,26 @@ def fuse(token: str) -> str:
     return token.replace(" ", "")
 
 
-def subject_be(words: Sequence[str], i: int) -> tuple[int, str] | None:
-    """``(length, subject)`` if ``words[i:]`` starts with a subject + present ``be`` ("im", "she is")."""
+def _subject_verb(words: Sequence[str], i: int, contracted: Mapping[str, str],
+                  verb_of_subject: Mapping[str, str]) -> tuple[int, str] | None:
+    """``(length, subject)`` if ``words[i:]`` starts with a contracted subject + verb ("im") or a
+    subject followed by its verb form ("she is")."""
     word = words[i]
-    if word in CONTRACTED_BE:
-        return 1, CONTRACTED_BE[word]
-    if word in BE_OF_SUBJECT and i + 1 < len(words) and words[i + 1] == BE_OF_SUBJECT[word]:
+    if word in contracted:
+        return 1, contracted[word]
+    if word in verb_of_subject and i + 1 < len(words) and words[i + 1] == verb_of_subject[word]:
         return 2, word
     return None
+
+
+def subject_be(words: Sequence[str], i: int) -> tuple[int, str] | None:
+    """``(length, subject)`` if ``words[i:]`` starts with a subject + present ``be`` ("im", "she is")."""
+    return _subject_verb(words, i, CONTRACTED_BE, BE_OF_SUBJECT)
 
 
 def subject_have(words: Sequence[str], i: int) -> tuple[int, str] | None:
     """``(length, subject)`` if ``words[i:]`` starts with a subject + ``have`` ("ive", "she has")."""
-    word = words[i]
-    if word in CONTRACTED_HAVE:
-        return 1, CONTRACTED_HAVE[word]
-    if word in HAVE_OF_SUBJECT and i + 1 < len(words) and words[i + 1] == HAVE_OF_SUBJECT[word]:
-        return 2, word
-    return None
+    return _subject_verb(words, i, CONTRACTED_HAVE, HAVE_OF_SUBJECT)
 
 
 def _at(words: Sequence[str], i: int) -> str:
