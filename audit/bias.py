@@ -66,9 +66,9 @@ from scipy import stats
 
 from .metrics import (
     CI_LEVEL,
-    prf_from_confusion,
     accuracy_from_confusion,
     bootstrap_confusions,
+    class_f1_from_confusion,
     classification_metrics,
     confusion_counts,
     macro_f1_from_confusion,
@@ -128,11 +128,6 @@ def _group_seed(seed: int, *parts: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def _class_f1(k: int) -> Metric:
-    """Per-class F1 of class ``k`` from a confusion matrix or a stack of them."""
-    return lambda cm: prf_from_confusion(cm)[2][..., k]
-
-
 def _gap(values: Mapping[str, tuple[float, np.ndarray | None]]) -> dict[str, Any] | None:
     """Largest gap between groups, ``{group: (value, bootstrap samples or None)}`` in, or ``None``.
 
@@ -161,7 +156,7 @@ def _gaps(judged: Mapping[str, tuple[np.ndarray, np.ndarray | None]], labels: Se
         "accuracy": gap(accuracy_from_confusion, everyone),
         "macro_f1": gap(macro_f1_from_confusion, everyone),
         "per_class_f1": {
-            label: gap(_class_f1(k), [g for g in everyone if judged[g][0][k].sum() > 0])
+            label: gap(class_f1_from_confusion(k), [g for g in everyone if judged[g][0][k].sum() > 0])
             for k, label in enumerate(labels)
         },
     }

@@ -31,7 +31,8 @@ from typing import Any, Mapping
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .data import LOCAL_FORMATS, is_hub_id
+from .data import LOCAL_FORMATS
+from .hub import is_hub_id
 from .errors import AuditError
 from .report import (MAX_GAPS_LISTED, chart_metric, class_counts, clean_metrics, fmt_value, group_audits, limitations,
                      named_rows, number_of, p_value, per_class, row_leaves, significant, suite_summaries)

@@ -55,11 +55,6 @@ class Dataset:
         return h.hexdigest()
 
 
-def is_hub_id(spec: str) -> bool:
-    """A spec is a Hub id when it is not an existing path and looks like ``name`` or ``owner/name``."""
-    return not Path(spec).exists() and spec.count("/") <= 1 and not spec.startswith((".", "/", "~"))
-
-
 def load_data(
     spec: str,
     *,
@@ -74,7 +69,7 @@ def load_data(
 
     Empty or whitespace-only texts are skipped and counted, or rejected with ``strict``.
     """
-    if is_hub_id(spec):
+    if hub.is_hub_id(spec):
         rows, label_names = _load_hub(spec, split, offline)
         name = spec
     else:

@@ -56,7 +56,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .errors import AuditError
-from .metrics import macro_f1_from_confusion, weighted_f1_from_confusion
+from .metrics import class_f1_from_confusion, macro_f1_from_confusion, weighted_f1_from_confusion
 from .policy import Policy, Rule, load_policy
 from .results import PREDICTIONS_FILE, dumps, load_predictions, load_results, write_text_atomic
 from .stats import EXACT_BELOW, holm, mcnemar, paired_bootstrap
@@ -407,15 +407,6 @@ class _SplitPairs:
         return lambda idx: metric(self.confusions(self.base, idx)) - metric(self.confusions(self.new, idx))
 
 
-def _class_f1(k: int) -> Callable[[np.ndarray], np.ndarray]:
-    """F1 of class ``k`` from a stack of confusion matrices: ``2 TP / (predicted + support)``."""
-    def f1(cm: np.ndarray) -> np.ndarray:
-        tp = cm[..., k, k].astype(np.float64)
-        den = (cm[..., k, :].sum(axis=-1) + cm[..., :, k].sum(axis=-1)).astype(np.float64)
-        return np.divide(2 * tp, den, out=np.zeros_like(den), where=den > 0)
-    return f1
-
-
 def _mcnemar_test(base: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]],
                   key: str) -> tuple[float, str]:
     """McNemar on the per-case boolean ``key`` (``correct`` or ``passed``) judged in both runs."""
@@ -434,7 +425,7 @@ def _f1_metric(name: str, scope: str | None, labels: Sequence[str]) -> Callable[
         return macro_f1_from_confusion
     if name == "weighted_f1":
         return weighted_f1_from_confusion
-    return _class_f1(list(labels).index(scope))
+    return class_f1_from_confusion(list(labels).index(scope))
 
 
 def drop_checks(base: Run, new: Run, policy: Policy) -> list[Check]:

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 #: Seconds to wait for the Hub endpoint before treating the network as absent.
 PROBE_TIMEOUT = 3.0
+
+
+def is_hub_id(spec: str) -> bool:
+    """A spec is a Hub id when it is not an existing path and looks like ``name`` or ``owner/name``."""
+    return not Path(spec).exists() and spec.count("/") <= 1 and not spec.startswith((".", "/", "~"))
 
 
 def offline_requested(offline: bool = False) -> bool:

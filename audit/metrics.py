@@ -57,6 +57,11 @@ def _present(cm: np.ndarray) -> np.ndarray:
     return (cm.sum(axis=-1) + cm.sum(axis=-2)) > 0
 
 
+def class_f1_from_confusion(k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """F1 of class ``k`` = 2 TP_k / (predicted_k + support_k), from one matrix or a stack."""
+    return lambda cm: prf_from_confusion(cm)[2][..., k]
+
+
 def accuracy_from_confusion(cm: np.ndarray) -> np.ndarray | float:
     """Accuracy = trace(C) / sum(C)."""
     total = cm.sum(axis=(-2, -1))

@@ -87,7 +87,7 @@ def resolve_model_dir(model: str, *, offline: bool = False, revision: str | None
         if not (path / "config.json").is_file():
             raise AuditError(f"model folder has no config.json: {model}")
         return path
-    if model.startswith((".", "/", "~")) or model.count("/") > 1:
+    if not hub.is_hub_id(model):
         raise AuditError(f"model path not found: {model}")
     online = hub.prepare(offline)
     try:

@@ -245,9 +245,9 @@ def _bias_section(plan: Plan, sections: dict[str, Any], records: list[dict[str, 
             counterfactual = sections[spec.name].pop("extra", None)
     data = None
     if o.group_columns:
-        test = records[:len(plan.dataset.texts)]
         index = {label: i for i, label in enumerate(plan.labels)}
-        data = disaggregate([g if g is not None else -1 for g in plan.gold], [index[r["pred"]] for r in test],
+        preds = [index[r["pred"]] for r in records if r["suite"] == "test"]
+        data = disaggregate([g if g is not None else -1 for g in plan.gold], preds,
                             plan.dataset.groups, plan.labels, seed=o.seed, n_resamples=o.n_resamples)
     return combine_bias(counterfactual, data)
 
