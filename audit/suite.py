@@ -146,10 +146,11 @@ class SuiteContext:
     labels: Sequence[str]
     seed: int
 
-    def rng(self, salt: str = "") -> random.Random:
-        """A ``random.Random`` seeded deterministically from (seed, suite name, salt)."""
-        digest = hashlib.sha256(f"{self.seed}:{self.spec.name}:{salt}".encode()).digest()
-        return random.Random(int.from_bytes(digest[:8], "big"))
+    def rng(self, *parts: object) -> random.Random:
+        """A ``random.Random`` seeded from (seed, suite name, *parts): pass the rule and the case's
+        key (a source id, a template row) to give every case its own stream, as
+        :func:`seeded_rng` says."""
+        return seeded_rng(self.seed, self.spec.name, *parts)
 
     def data_path(self, relative: str) -> Path:
         """Resolve a data file named in ``params`` relative to the suite's folder."""
@@ -157,6 +158,17 @@ class SuiteContext:
         if not path.is_file():
             raise AuditError(f"suite {self.spec.name!r}: data file not found: {path}")
         return path
+
+
+def seeded_rng(seed: int, *parts: object) -> random.Random:
+    """A ``random.Random`` seeded from sha256 of ``seed`` and ``parts`` joined by ``:``.
+
+    Derived suites seed each case from (seed, suite, rule, source id), in the manner of HELM's
+    per-instance seeds: removing a data row or adding a rule leaves every other case unchanged.
+    """
+    key = ":".join(str(part) for part in (seed, *parts))
+    digest = hashlib.sha256(key.encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
 
 
 class Generator(Protocol):

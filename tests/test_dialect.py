@@ -194,7 +194,7 @@ def test_variety_applies_all_matching_rules_in_order() -> None:
     assert new == "i aint sure how she feel because she finna leave and i aint done nothing"
     assert [r.name for r in fired] == ["aae.aint_be", "aae.aint_have", "aae.negative_concord",
                                        "aae.finna", "aae.zero_copula", "aae.zero_third_person"]
-    meta = aae.describe(text)
+    meta = aae.perturb(text, random.Random(0)).meta
     assert meta["rules"] == [r.name for r in fired]
     assert meta["ewave"] == [126, 154, 155, 156, 170, 174, 176, 177, 178]
     assert aae.perturb("the weather changed", random.Random(0)) is None

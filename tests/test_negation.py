@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from audit.errors import AuditError
 from audit.generators import negation
-from audit.generators.short import has_negation, load_lexicon
+from audit.generators.lexicon import has_negation, load_lexicon
 from audit.suite import SourceData, cases_hash, generate, load_spec
 from conftest import read_split
 

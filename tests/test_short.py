@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from audit.errors import AuditError
-from audit.generators import short
+from audit.generators import lexicon, short
 from audit.suite import SourceData, cases_hash, generate, load_spec, score_suite
 from conftest import read_split
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
-LEXICON = short.load_lexicon(ROOT / "suites/data/short_lexicon.yaml")
+LEXICON = lexicon.load_lexicon(ROOT / "suites/data/short_lexicon.yaml")
 SPEC = load_spec(ROOT / "suites/short.yaml")
 
 
@@ -71,7 +71,7 @@ def test_lexicon_errors(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "lexicon.yaml"
     path.write_text(body, encoding="utf-8")
     with pytest.raises(AuditError, match=message):
-        short.load_lexicon(path)
+        lexicon.load_lexicon(path)
 
 
 SOURCE = SourceData(

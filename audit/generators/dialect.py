@@ -20,16 +20,16 @@ invariance pass rate; ``params.breakdown: [variety]`` gives both per variety.
 """
 from __future__ import annotations
 
-import csv
 import random
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, cast
+from typing import Any, Callable, Mapping, Sequence
 
 
 from ..errors import AuditError
 from ..metrics import rate_with_ci
 from ..suite import Expectation, GeneratedSuite, SuiteContext, load_yaml_mapping
-from .base import Perturbation, derive_cases
+from .base import Perturbation, Perturbed, derive_cases
+from .lexicon import read_tsv
 from .dialect_rules import (
     Abbreviation, AintBe, AintHave, BritishSpelling, ClauseFinalTag, CompletiveDone, Finna,
     HabitualBe, InvariantDont, Lengthening, NegativeConcord, StativeProgressive, TokenRule,
@@ -58,37 +58,27 @@ class Variety(Perturbation):
                 fired.append(rule)
         return text, fired
 
-    def perturb(self, text: str, rng: random.Random) -> str | None:
+    def perturb(self, text: str, rng: random.Random) -> Perturbed | None:
+        """The rewrite, with ``rules``, ``ewave`` and ``ewave_by_rule`` naming the rules that fired."""
         new, fired = self.apply(text, rng)
-        return new if fired else None
-
-    def describe(self, text: str) -> dict[str, Any]:
-        """``rules``, ``ewave`` and ``ewave_by_rule`` for the case made from ``text``.
-
-        The rng only picks among equivalent surface forms (a particle, a slang spelling), never
-        whether a rule applies, so a fixed rng gives the same rules as the one that made the case.
-        """
-        _, fired = self.apply(text, random.Random(0))
+        if not fired:
+            return None
         by_rule = {rule.name: list(rule.meta["ewave"]) for rule in fired}
-        return {"rules": list(by_rule), "ewave": sorted({n for nums in by_rule.values() for n in nums}),
-                "ewave_by_rule": by_rule}
+        return Perturbed(new, {"rules": list(by_rule), "ewave_by_rule": by_rule,
+                               "ewave": sorted({n for nums in by_rule.values() for n in nums})})
 
 
-def read_tsv(path: Path) -> list[dict[str, str]]:
-    """Rows of a TSV file with a header line; lines starting with ``#`` are comments."""
-    with path.open(encoding="utf-8") as handle:
-        lines = (line for line in handle if not line.startswith("#"))
-        return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+VERB_COLUMNS = ("base", "third", "past", "participle", "ing")
 
 
 def load_verbs(path: Path) -> VerbTable:
     """The verb table: base, third, past, participle and ing forms."""
-    return VerbTable(VerbForms(**row) for row in read_tsv(path))
+    return VerbTable(VerbForms(**row) for row in read_tsv(path, VERB_COLUMNS))
 
 
 def load_slang(path: Path) -> dict[tuple[str, ...], tuple[str, ...]]:
     """The slang table: phrase -> alternatives (``|``-separated)."""
-    return {tuple(row["phrase"].split()): tuple(row["slang"].split("|")) for row in read_tsv(path)}
+    return {tuple(row["phrase"].split()): tuple(row["slang"].split("|")) for row in read_tsv(path, ("phrase", "slang"))}
 
 
 def load_words(path: Path) -> frozenset[str]:
@@ -186,16 +176,14 @@ def generate(ctx: SuiteContext) -> GeneratedSuite:
     """One INV case per (test text, variety) where at least one of the variety's rules applies,
     with coverage per variety and per rule.
 
-    Each variety draws from its own rng stream, so choosing other varieties leaves its cases as
-    they are.
+    Each case draws from its own rng (seeded by variety and source id), so choosing other
+    varieties or other texts leaves its cases as they are.
     """
     cases, coverage = [], {}
     n_texts = len(ctx.source.texts)
     for variety in load_varieties(ctx):
         part = derive_cases(ctx.spec.name, ctx.source, [variety],
-                            lambda rule, text, label: Expectation("INV"), ctx.rng(variety.name),
-                            keep_label=True,
-                            extra_meta=lambda rule, text, label: cast(Variety, rule).describe(text))
+                            lambda *_: Expectation("INV"), ctx.seed, keep_label=True)
         cases += part.cases
         coverage.update(part.coverage)
         for rule in variety.rules:

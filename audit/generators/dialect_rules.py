@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .base import Perturbation
+from .lexicon import CONJUNCTIONS, NEGATORS
 
 #: Clitics that follow their host as a separate token once the apostrophe is gone ("i m", "don t").
 _CLITIC_HOSTS: dict[str, frozenset[str]] = {
@@ -58,11 +59,8 @@ AUXILIARIES = frozenset({
     "havent", "hasnt", "hadnt",
 })
 #: Words that open a new clause: the scope of a negation and the predicate of a copula end here.
-BOUNDARIES = frozenset({
-    "and", "but", "or", "so", "because", "cause", "cuz", "when", "whenever", "while", "if",
-    "though", "although", "until", "since", "than", "as", "that", "which", "who", "where", "why",
-    "how", "what", "then",
-})
+BOUNDARIES = CONJUNCTIONS | frozenset({
+    "so", "than", "as", "that", "which", "who", "where", "why", "how", "what"})
 #: Clause openers that cannot start a predicate (intensifier "so", "as" and "that" can).
 _CLAUSE_OPENERS = BOUNDARIES - {"so", "as", "that"}
 #: Fused forms that may stand for subject + "has" ("hes been", "its got").
@@ -71,10 +69,6 @@ _HAS_AMBIGUOUS = frozenset({"hes", "shes", "its"})
 _EXTRACTION = frozenset({"what", "who", "how", "where", "whatever", "wherever", "however", "than", "as"})
 #: Subject pronouns (and their fused forms) that start a new clause.
 _SUBJECT_ONLY = frozenset({"i", "he", "she", "we", "they", "im", "ive", "hes", "shes", "theyre", "weve"})
-NEGATORS = frozenset({
-    "not", "never", "aint", "dont", "doesnt", "didnt", "cant", "cannot", "wont", "wouldnt",
-    "couldnt", "shouldnt", "mustnt", "isnt", "arent", "wasnt", "werent", "havent", "hasnt", "hadnt",
-})
 #: Negative-polarity items and their negative-concord counterparts ("any" is handled apart).
 _CONCORD: dict[str, str] = {
     "anything": "nothing", "anyone": "nobody", "anybody": "nobody", "anywhere": "nowhere",

@@ -53,8 +53,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..bias import counterfactual_summary
 from ..errors import AuditError
-from ..suite import Case, Expectation, GeneratedSuite, SuiteContext, load_yaml_mapping
-from .base import Perturbation, derive_cases
+from ..suite import Case, Expectation, GeneratedSuite, SuiteContext, load_yaml_mapping, seeded_rng
+from .base import Perturbation, Perturbed, derive_cases
 
 _WORD = re.compile(r"[A-Za-z]+")
 _OTHER_GENDER = {"male": "female", "female": "male"}
@@ -181,6 +181,10 @@ class IdentitySwap(Perturbation):
     def groups(self, text: str) -> dict[str, str]:
         """``{"source_group", "group"}`` of a text the rule applies to."""
 
+    def described(self, text: str, new: str | None) -> Perturbed | None:
+        """``new`` with the groups of ``text`` as its description (None stays None)."""
+        return None if new is None else Perturbed(new, self.groups(text))
+
 
 class GenderSwap(IdentitySwap):
     """Swap every gendered word and first name at once ("he told her" -> "she told him")."""
@@ -193,7 +197,7 @@ class GenderSwap(IdentitySwap):
         self.her_object_before = frozenset(her_object_before)
         self.names = names
 
-    def perturb(self, text: str, rng: random.Random) -> str | None:
+    def perturb(self, text: str, rng: random.Random) -> Perturbed | None:
         chosen: dict[str, str] = {}
 
         def swap(word: str, following: str | None) -> str | None:
@@ -208,7 +212,7 @@ class GenderSwap(IdentitySwap):
                 return None
             return _pick(chosen, word, self.names.counterpart(group, gender=_OTHER_GENDER[group.gender]).names, rng)
 
-        return _substitute(text, swap)
+        return self.described(text, _substitute(text, swap))
 
     def groups(self, text: str) -> dict[str, str]:
         """The majority gender of the gendered words and names; ``mixed`` on a tie."""
@@ -234,7 +238,7 @@ class RaceSwap(IdentitySwap):
         self.names = names
         self.name = f"race_to_{race}"
 
-    def perturb(self, text: str, rng: random.Random) -> str | None:
+    def perturb(self, text: str, rng: random.Random) -> Perturbed | None:
         chosen: dict[str, str] = {}
 
         def swap(word: str, _following: str | None) -> str | None:
@@ -243,7 +247,7 @@ class RaceSwap(IdentitySwap):
                 return None
             return _pick(chosen, word, self.names.counterpart(group, race=self.race).names, rng)
 
-        return _substitute(text, swap)
+        return self.described(text, _substitute(text, swap))
 
     def groups(self, text: str) -> dict[str, str]:
         """The race of the first name of another race, and the target race."""
@@ -260,14 +264,14 @@ class TermSwap(IdentitySwap):
         self.group = group
         self.name = f"{table.attribute}_to_{group}"
 
-    def perturb(self, text: str, rng: random.Random) -> str | None:
+    def perturb(self, text: str, rng: random.Random) -> Perturbed | None:
         def swap(word: str, _following: str | None) -> str | None:
             found = self.table.find(word)
             if found is None or found[0] == self.group:
                 return None
             return self.table.groups[self.group][found[1]][0]
 
-        return _substitute(text, swap)
+        return self.described(text, _substitute(text, swap))
 
     def groups(self, text: str) -> dict[str, str]:
         """The group of the first term of another group, and the target group."""
@@ -341,11 +345,11 @@ def template_cases(
     templates: Sequence[Template],
     words: Mapping[str, Mapping[str, Sequence[str]]],
     labels: Sequence[str],
-    rng: random.Random,
+    seed: int,
 ) -> list[Case]:
-    """Every (attribute, person set, template, emotion) cell: one seeded emotion word, one case per
-    group, the reference group's sentence the base of the others. Emotions not in ``labels`` are
-    skipped."""
+    """Every (attribute, person set, template, emotion) cell: one emotion word drawn with the
+    cell's own rng (seeded by the cell), one case per group, the reference group's sentence the
+    base of the others. Emotions not in ``labels`` are skipped."""
     cases: list[Case] = []
     for attribute, person_sets in designs.items():
         for slug, persons in person_sets:
@@ -354,8 +358,8 @@ def template_cases(
                 for emotion, choices in words[template.words].items():
                     if emotion not in labels:
                         continue
-                    word = rng.choice(list(choices))
                     pair = f"{attribute}:{template.name}:{emotion}:{slug}"
+                    word = seeded_rng(seed, suite_name, "template", pair).choice(list(choices))
                     base_text = template.fill(persons[reference], word)
                     for group, person in persons.items():
                         base = group == reference
@@ -401,10 +405,9 @@ def generate(ctx: SuiteContext) -> GeneratedSuite:
                    **{t.attribute: frame_person_sets(t, templates_raw["group_frames"]) for t in tables}}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AuditError(f"suite {ctx.spec.name!r}: malformed identity data: {exc!r}") from exc
-    derived = derive_cases(ctx.spec.name, ctx.source, rules, lambda *_: _INV, ctx.rng("test"), keep_label=True,
-                           extra_meta=lambda rule, text, _label: rule.groups(text))
+    derived = derive_cases(ctx.spec.name, ctx.source, rules, lambda *_: _INV, ctx.seed, keep_label=True)
     cases = [replace(c, meta={**c.meta, "pair": f"{c.rule}:{c.source_id}"}) for c in derived.cases]
-    cases += template_cases(ctx.spec.name, designs, templates, words, ctx.labels, ctx.rng("templates"))
+    cases += template_cases(ctx.spec.name, designs, templates, words, ctx.labels, ctx.seed)
     return GeneratedSuite(cases=cases, coverage=derived.coverage, n_candidates=derived.n_candidates)
 
 

@@ -35,12 +35,10 @@ from ..errors import AuditError
 from ..metrics import rate_with_ci
 from ..suite import Case, Expectation, GeneratedSuite, SuiteContext
 from .base import Perturbation, derive_cases
-from .short import NEGATION_WORDS, has_negation, load_lexicon
+from .lexicon import CONJUNCTIONS, NEGATION_WORDS, has_negation, load_lexicon
 
 #: Words that end a clause: the negation check and the polarity fixes stay inside one clause.
-CLAUSE_BOUNDARIES = frozenset(
-    "and but because cause or though although while when whenever since until unless if then "
-    "after before whereas".split())
+CLAUSE_BOUNDARIES = CONJUNCTIONS
 #: A feeling clause right after one of these is embedded ("i hate how i feel", "if i feel sad") or
 #: a question ("how else can i feel"): negating it would not negate what the speaker feels (or
 #: would be ungrammatical), so it does not count as a feeling clause.
@@ -353,13 +351,13 @@ def derived_suite(ctx: SuiteContext) -> GeneratedSuite:
     cue_words = frozenset().union(*(words.cues for words in lexicon.values()))
     positive = tuple(ctx.spec.params["positive_labels"])
 
-    def expectation(rule: Perturbation, text: str, label: str | None) -> Expectation:
+    def expectation(rule: Perturbation, text: str, label: str | None, _result: object) -> Expectation:
         if label in positive:
             return Expectation("DIR", avoid=positive)
         return Expectation("DIR", avoid_source=True)
 
     return derive_cases(ctx.spec.name, ctx.source, [rule(cue_words) for rule in CLAUSE_RULES],
-                        expectation, ctx.rng("negate"), keep_label=False)
+                        expectation, ctx.seed, keep_label=False)
 
 
 def read_statements(path: Path, labels: Sequence[str]) -> list[tuple[str, tuple[str, ...], str]]:

@@ -181,7 +181,7 @@ def generate(ctx: SuiteContext) -> GeneratedSuite:
     size = params.get("sample_size")
     source = sample_source(ctx.source, None if size is None else int(size), ctx.rng("sample"))
     return derive_cases(ctx.spec.name, source, build_rules(params, punctuation, emoji),
-                        lambda rule, text, label: Expectation("INV"), ctx.rng("perturb"), keep_label=True)
+                        lambda *_: Expectation("INV"), ctx.seed, keep_label=True)
 
 
 def summarize(records: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> dict[str, Any]:

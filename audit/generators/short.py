@@ -20,68 +20,16 @@ breakdown partitions the whole suite.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 
-from ..errors import AuditError
 from ..metrics import rate_with_ci
-from ..suite import Case, Expectation, GeneratedSuite, SourceData, SuiteContext, load_yaml_mapping
+from ..suite import Case, Expectation, GeneratedSuite, SourceData, SuiteContext
 from .base import Perturbation, derive_cases
+from .lexicon import ClassWords, has_negation, load_lexicon
 
 #: Rule name of the untouched test texts.
 ORIGINAL = "original"
-#: Words that negate what follows (split forms such as "don t" are caught by :func:`has_negation`
-#: through their "t" token). Also used by the negation suite.
-NEGATION_WORDS = frozenset(
-    "not no never nothing nobody noone none nowhere neither nor without hardly barely scarcely "
-    "cannot dont didnt doesnt cant couldnt wont wouldnt shouldnt isnt arent wasnt werent havent "
-    "hasnt hadnt aint mustnt neednt".split())
-
-
-def has_negation(tokens: Sequence[str]) -> bool:
-    """Whether the tokens hold a negation word, fused ("dont") or split ("don t", "can t")."""
-    return any(t in NEGATION_WORDS or (t == "t" and k > 0 and tokens[k - 1].endswith("n"))
-               for k, t in enumerate(tokens))
-
-
-@dataclass(frozen=True)
-class ClassWords:
-    """One class's lexicon entry: ``feel`` words fit "i feel <word>"; ``cues`` are all its cue words
-    (the ``feel`` words included)."""
-
-    feel: tuple[str, ...]
-    cues: frozenset[str]
-
-
-def load_lexicon(path: Path) -> dict[str, ClassWords]:
-    """Read a per-class cue-word YAML (``class: {feel: [...], cues: [...]}``) and validate it.
-
-    Every word must be a single lowercase token and name exactly one class, because a word listed
-    under two classes would make a minimal case with two contradicting gold labels.
-    """
-    raw = load_yaml_mapping(path)
-    if not isinstance(raw, dict):
-        raise AuditError(f"lexicon {path}: expected a mapping of class -> {{feel, cues}}")
-    lexicon: dict[str, ClassWords] = {}
-    owner: dict[str, str] = {}
-    for label, entry in raw.items():
-        if not isinstance(entry, dict) or set(entry) != {"feel", "cues"}:
-            raise AuditError(f"lexicon {path}: class {label!r} needs exactly the keys "
-                             "feel and cues")
-        feel, extra = list(entry["feel"] or []), list(entry["cues"] or [])
-        for word in feel + extra:
-            if not isinstance(word, str) or word != word.lower() or len(word.split()) != 1:
-                raise AuditError(f"lexicon {path}: {word!r} under {label!r} is not one "
-                                 "lowercase word")
-            if owner.setdefault(word, label) != label:
-                raise AuditError(f"lexicon {path}: {word!r} is listed under both "
-                                 f"{owner[word]!r} and {label!r}")
-        lexicon[str(label)] = ClassWords(tuple(feel), frozenset(feel + extra))
-    return lexicon
-
-
 class Truncation(Perturbation):
     """Keep the first ``n_words`` words, only if they still hold one of ``cue_words`` (the gold
     class's cues), hold no negation (a negated cue, as in "i don t feel guilty", no longer
@@ -124,7 +72,7 @@ def original_cases(suite_name: str, source: SourceData, bounds: Sequence[int]) -
 
 
 def truncation_cases(suite_name: str, source: SourceData, lexicon: Mapping[str, ClassWords],
-                     lengths: Sequence[int], rng: random.Random) -> GeneratedSuite:
+                     lengths: Sequence[int], seed: int) -> GeneratedSuite:
     """Truncations of every source text, each judged against its own gold class's cue words.
 
     The rules depend on the gold class, so the split is derived one class at a time; cases are
@@ -140,7 +88,7 @@ def truncation_cases(suite_name: str, source: SourceData, lexicon: Mapping[str, 
                             [label] * len(keep))
         cues = lexicon[label].cues if label in lexicon else frozenset()
         part = derive_cases(suite_name, subset, [Truncation(n, cues) for n in lengths],
-                            lambda *_: Expectation("MFT"), rng, keep_label=True)
+                            lambda *_: Expectation("MFT"), seed, keep_label=True)
         cases += part.cases
         for rule, counts in part.coverage.items():
             for key in counts:
@@ -173,7 +121,7 @@ def generate(ctx: SuiteContext) -> GeneratedSuite:
     params = ctx.spec.params
     lexicon = load_lexicon(ctx.data_path(params["lexicon"]))
     name = ctx.spec.name
-    truncated = truncation_cases(name, ctx.source, lexicon, params["truncate"], ctx.rng("truncate"))
+    truncated = truncation_cases(name, ctx.source, lexicon, params["truncate"], ctx.seed)
     cases = [*original_cases(name, ctx.source, params["buckets"]), *truncated.cases,
              *minimal_cases(name, lexicon, params["minimal_templates"])]
     return GeneratedSuite(cases, truncated.coverage, len(ctx.source.texts))

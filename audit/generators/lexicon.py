@@ -1,0 +1,101 @@
+"""The word lists and data-file readers that several rule families share, declared once.
+
+Closed-class words (negators, clause-linking conjunctions) and the per-class emotion lexicon are
+used by the negation, short and dialect generators; :func:`read_tsv` reads every TSV data file of
+the suites (a header line, ``#`` comment lines for provenance).
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import AuditError
+from ..suite import load_yaml_mapping
+
+#: Conjunctions that link clauses: the scope of a negation and a clause's predicate end here.
+CONJUNCTIONS = frozenset(
+    "and but because cause cuz or though although while when whenever since until unless if then "
+    "after before whereas".split())
+#: Sentential negators: "not", "never" and the fused negated auxiliaries.
+NEGATORS = frozenset(
+    "not never aint dont doesnt didnt cant cannot wont wouldnt couldnt shouldnt mustnt isnt arent "
+    "wasnt werent havent hasnt hadnt neednt".split())
+#: Words that negate what follows: the negators and the negative words (split forms such as
+#: "don t" are caught by :func:`has_negation` through their "t" token).
+NEGATION_WORDS = NEGATORS | frozenset(
+    "no nothing nobody noone none nowhere neither nor without hardly barely scarcely".split())
+
+
+def has_negation(tokens: Sequence[str]) -> bool:
+    """Whether the tokens hold a negation word, fused ("dont") or split ("don t", "can t")."""
+    return any(t in NEGATION_WORDS or (t == "t" and k > 0 and tokens[k - 1].endswith("n"))
+               for k, t in enumerate(tokens))
+
+
+@dataclass(frozen=True)
+class ClassWords:
+    """One class's lexicon entry: ``feel`` words fit "i feel <word>"; ``cues`` are all its cue words
+    (the ``feel`` words included)."""
+
+    feel: tuple[str, ...]
+    cues: frozenset[str]
+
+
+def load_lexicon(path: Path) -> dict[str, ClassWords]:
+    """Read a per-class cue-word YAML (``class: {feel: [...], cues: [...]}``) and validate it.
+
+    Every word must be a single lowercase token and name exactly one class, because a word listed
+    under two classes would make a minimal case with two contradicting gold labels.
+    """
+    raw = load_yaml_mapping(path)
+    if not isinstance(raw, dict):
+        raise AuditError(f"lexicon {path}: expected a mapping of class -> {{feel, cues}}")
+    lexicon: dict[str, ClassWords] = {}
+    owner: dict[str, str] = {}
+    for label, entry in raw.items():
+        if not isinstance(entry, dict) or set(entry) != {"feel", "cues"}:
+            raise AuditError(f"lexicon {path}: class {label!r} needs exactly the keys "
+                             "feel and cues")
+        feel, extra = list(entry["feel"] or []), list(entry["cues"] or [])
+        for word in feel + extra:
+            if not isinstance(word, str) or word != word.lower() or len(word.split()) != 1:
+                raise AuditError(f"lexicon {path}: {word!r} under {label!r} is not one "
+                                 "lowercase word")
+            if owner.setdefault(word, label) != label:
+                raise AuditError(f"lexicon {path}: {word!r} is listed under both "
+                                 f"{owner[word]!r} and {label!r}")
+        lexicon[str(label)] = ClassWords(tuple(feel), frozenset(feel + extra))
+    return lexicon
+
+
+
+
+def read_tsv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
+    """Rows of a tab-separated file whose first non-comment line names the columns.
+
+    Lines starting with ``#`` are comments (provenance notes). Every column in ``required`` must be
+    in the header and every row must have as many fields as the header; anything else is an
+    :class:`AuditError` naming the file and line. Fields are stripped.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuditError(f"{path}: cannot read: {exc}") from exc
+    numbered = [(n, line) for n, line in enumerate(lines, start=1)
+                if line.strip() and not line.startswith("#")]
+    if not numbered:
+        raise AuditError(f"{path}: no header line")
+    header = [h.strip() for h in numbered[0][1].split("\t")]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise AuditError(f"{path}:{numbered[0][0]}: header lacks column(s) {', '.join(missing)}")
+    rows = []
+    for n, line in numbered[1:]:
+        fields = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE))
+        if len(fields) != len(header):
+            raise AuditError(f"{path}:{n}: expected {len(header)} tab-separated fields, "
+                             f"got {len(fields)}")
+        rows.append({h: f.strip() for h, f in zip(header, fields)})
+    return rows
