@@ -1,7 +1,9 @@
-"""The dialect suite: hand-worked before/after pairs for every rule, the per-variety composition,
-determinism, coverage and the summary figures."""
+"""The dialect suite: hand-worked before/after pairs for every rule (and texts each rule must leave
+alone), the detectors that find a variety's features in training texts, the per-variety
+composition, determinism, coverage, and the per-variety, per-rule and per-feature figures."""
 from __future__ import annotations
 
+import copy
 import random
 from pathlib import Path
 
@@ -9,7 +11,9 @@ import pytest
 
 from audit.errors import AuditError
 from audit.generators import dialect
-from audit.generators.dialect_rules import TokenRule, ends_clause, fuse, tokenize
+from audit.generators.dialect_rules import (
+    ClauseFinalTag, TokenRule, ends_clause, fuse, short_main_clause, tokenize, words_of,
+)
 from audit.suite import SourceData, SuiteContext, cases_hash, generate, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +35,10 @@ def rules() -> dict[str, TokenRule]:
 
 
 def _apply(rule: TokenRule, text: str, seed: int = 0) -> str | None:
+    """The rule's rewrite; a tag rule is applied to every eligible text (its rate is tested apart)."""
+    if isinstance(rule, ClauseFinalTag):
+        rule = copy.copy(rule)
+        rule.rate = 1.0
     return rule.perturb(text, random.Random(seed))
 
 
@@ -76,6 +84,7 @@ PAIRS = [
     ("aae.habitual_be", "shes always late", "she always be late"),
     ("aae.habitual_be", "i m usually happy here", "i usually be happy here"),
     ("aae.habitual_be", "he often gets angry", "he often be getting angry"),
+    ("aae.habitual_be", "i normally find it hard", "i normally be finding it hard"),
     ("aae.habitual_be", "i always felt tired", None),
     ("aae.habitual_be", "i feel tired", None),
     ("aae.habitual_be", "do you always feel tired", None),
@@ -83,13 +92,26 @@ PAIRS = [
     ("aae.habitual_be", "its always been hard", None),
     ("aae.habitual_be", "i often read books", None),
     ("aae.habitual_be", "im always going to love you", None),
+    # Relative-clause gaps and fragments: "be" would be stranded.
+    ("aae.habitual_be", "i sometimes feel is carried in my heart", None),
+    ("aae.habitual_be", "what i always feel makes me sad", None),
+    ("aae.habitual_be", "i normally find intimidating but i go", None),
+    ("aae.habitual_be", "i always feel that love is vast", None),
+    ("aae.habitual_be", "the way i usually end up feeling", None),
+    ("aae.habitual_be", "i always cry", None),
+    # Finna replaces the copula and "going to"; first person keeps "im", never a full "am".
     ("aae.finna", "im going to cry", "im finna cry"),
-    ("aae.finna", "she is about to leave", "she is finna leave"),
-    ("aae.finna", "we are gonna be late", "we are finna be late"),
+    ("aae.finna", "i m going to cry", "i m finna cry"),
+    ("aae.finna", "i am going to cry", "im finna cry"),
+    ("aae.finna", "she is about to leave", "she finna leave"),
+    ("aae.finna", "shes gonna feel jealous", "she finna feel jealous"),
+    ("aae.finna", "we are gonna be late", "we finna be late"),
     ("aae.finna", "i was going to cry", None),
     ("aae.finna", "im going to school", None),
     ("aae.finna", "im going to work", None),
     ("aae.finna", "it is going to rain", None),
+    ("aae.finna", "am i going to cry", None),
+    ("aae.finna", "im not going to cry", None),
     ("aae.zero_copula", "she is happy", "she happy"),
     ("aae.zero_copula", "they are leaving now", "they leaving now"),
     ("aae.zero_copula", "hes at home", "he at home"),
@@ -110,11 +132,26 @@ PAIRS = [
     ("aae.zero_third_person", "they feel sad", None),
     ("aae.zero_third_person", "she felt sad", None),
     ("aae.zero_third_person", "does she feel sad", None),
+    ("inde.inverted_indirect_question", "i dont know why i feel this way", "i dont know why do i feel this way"),
+    ("inde.inverted_indirect_question", "i wonder what she is doing", "i wonder what is she doing"),
+    ("inde.inverted_indirect_question", "im not sure what i should do", "im not sure what should i do"),
+    ("inde.inverted_indirect_question", "i wonder how it feels", "i wonder how does it feel"),
+    ("inde.inverted_indirect_question", "i dont know why i felt so sad", "i dont know why did i feel so sad"),
+    ("inde.inverted_indirect_question", "i dont know why ive been so sad", "i dont know why have i been so sad"),
+    ("inde.inverted_indirect_question", "i don t know who i am", "i don t know who am i"),
+    ("inde.inverted_indirect_question", "i know what i want", None),
+    ("inde.inverted_indirect_question", "i dont know what happened", None),
+    ("inde.inverted_indirect_question", "i wonder if he is ok", None),
+    ("inde.inverted_indirect_question", "i dont know how much i love you", None),
+    ("inde.inverted_indirect_question", "i dont know why i hurt him", None),
+    ("inde.inverted_indirect_question", "i wonder why its been so hard", None),
     ("inde.stative_progressive", "i know him", "i am knowing him"),
     ("inde.stative_progressive", "she wants a new phone", "she is wanting a new phone"),
     ("inde.stative_progressive", "i have a doubt", "i am having a doubt"),
     ("inde.stative_progressive", "i really want to go", "i am really wanting to go"),
     ("inde.stative_progressive", "we need money", "we are needing money"),
+    ("inde.stative_progressive", "i know he is right", "i am knowing he is right"),
+    ("inde.stative_progressive", "i hope you like this", "i hope you are liking this"),
     ("inde.stative_progressive", "i have to go", None),
     ("inde.stative_progressive", "i have been there", None),
     ("inde.stative_progressive", "i feel happy", None),
@@ -124,20 +161,80 @@ PAIRS = [
     ("inde.stative_progressive", "everyone i know would agree", None),
     ("inde.stative_progressive", "i knew him", None),
     ("inde.stative_progressive", "more than they need to", None),
-    ("inde.invariant_tag", "i feel so lucky today", "i feel so lucky today isnt it"),
-    ("inde.invariant_tag", "i love it", "i love it isnt it"),
-    ("inde.invariant_tag", "do you feel lucky", None),
-    ("inde.invariant_tag", "i feel like the", None),
+    # Gaps of relative clauses, and "you" as an object.
+    ("inde.stative_progressive", "folks do whatever they want i feel angry", None),
+    ("inde.stative_progressive", "the things that i want without thinking", None),
+    ("inde.stative_progressive", "would someone like you want me", None),
+    ("inde.stative_progressive", "the end of the world as we know it", None),
+    ("inde.too_much", "i feel very happy", "i feel too much happy"),
+    ("inde.too_much", "i was very lonely", "i was too much lonely"),
+    ("inde.too_much", "im feeling very nervous about it", "im feeling too much nervous about it"),
+    ("inde.too_much", "i feel very strongly about it", None),
+    ("inde.too_much", "im not feeling very hopeful", None),
+    ("inde.too_much", "thank you very much", None),
+    ("inde.too_much", "it was the very first time", None),
+    ("inde.too_much", "i feel very much at home", None),
+    ("inde.too_much", "its very over the top", None),
+    ("inde.zero_article", "i feel a little sad", "i feel little sad"),
+    ("inde.zero_article", "a lot of people came", "lot of people came"),
+    ("inde.zero_article", "im feeling a little bit better", "im feeling little bit better"),
+    ("inde.zero_article", "i feel a little more confident", None),
+    ("inde.zero_article", "quite a lot of people came", None),
+    ("inde.zero_article", "i bought a little dog", None),
+    ("inde.zero_article", "i feel a little like a fool", None),
+    ("inde.invariant_tag", "it was a lovely day", "it was a lovely day isnt it"),
+    ("inde.invariant_tag", "you are coming tomorrow", "you are coming tomorrow isnt it"),
+    ("inde.invariant_tag", "the weather changed", "the weather changed isnt it"),
+    ("inde.invariant_tag", "i feel so lucky today", None),
+    ("inde.invariant_tag", "it made me so happy", None),
+    ("inde.invariant_tag", "it was not fun", None),
+    ("inde.invariant_tag", "it was fun because we went to the beach", None),
+    ("inde.invariant_tag", "it was a lovely day and the sun was out and we all went to the beach", None),
     ("inde.invariant_tag", "it is nice isnt it", None),
+    ("inde.invariant_tag", "is it nice", None),
+    ("inde.invariant_tag", "it was like the", None),
+    ("inde.invariant_tag", "and it was fun", None),
+    ("sge.inverted_indirect_question", "i dont know what i should do", "i dont know what should i do"),
+    ("sge.inverted_indirect_question", "i know how it feels", None),
+    ("sge.already_perfect", "i have finished my homework", "i finish my homework already"),
+    ("sge.already_perfect", "ive lost my keys and i cried", "i lose my keys already and i cried"),
+    ("sge.already_perfect", "i feel like ive lost my mind", "i feel like i lose my mind already"),
+    ("sge.already_perfect", "i have already told him", "i tell him already"),
+    ("sge.already_perfect", "the things ive said", None),
+    ("sge.already_perfect", "i have noticed my fingers and toes get cold", None),
+    ("sge.already_perfect", "i have known him for years", None),
+    ("sge.already_perfect", "i have been there", None),
+    ("sge.already_perfect", "i have decided to go", None),
+    ("sge.already_perfect", "i have learned that life is hard", None),
+    ("sge.existential_got", "there are so many people here", "got so many people here"),
+    ("sge.existential_got", "i think there is a problem", "i think got a problem"),
+    ("sge.existential_got", "there is no hope", None),
+    ("sge.existential_got", "the house over there is big", None),
     ("sge.zero_copula", "im so tired", "i so tired"),
     ("sge.zero_copula", "its very nice", "it very nice"),
     ("sge.zero_copula", "i m not sure", "i not sure"),
     ("sge.zero_copula", "they are really kind", "they really kind"),
+    ("sge.zero_copula", "im feeling sick", "i feeling sick"),
     ("sge.zero_copula", "im tired", None),
     ("sge.zero_copula", "i was so tired", None),
     ("sge.zero_copula", "its been so long", None),
+    ("sge.zero_copula", "i feel like its meaning is lost", None),
+    ("sge.zero_copula", "all i am thinking is the fact", None),
+    ("sge.zero_copula", "im being honest", None),
+    ("sge.zero_third_person", "it makes me sad", "it make me sad"),
+    ("sge.zero_third_person", "they make me sad", None),
+    # Particles by what the clause says: lor for resignation, leh for a tentative statement,
+    # lah for an assertion; only after a short main declarative clause.
+    ("sge.discourse_particle", "i feel so tired today", "i feel so tired today lah"),
+    ("sge.discourse_particle", "i guess i have to accept it", "i guess i have to accept it lor"),
+    ("sge.discourse_particle", "i think it is a bit much", "i think it is a bit much leh"),
     ("sge.discourse_particle", "i feel so tired today lah", None),
     ("sge.discourse_particle", "why do i feel like this", None),
+    ("sge.discourse_particle", "i feel sad when he leaves", None),
+    ("sge.discourse_particle", "i feel so tired today and i just want to sleep all day long", None),
+    ("sge.discourse_particle", "i feel like the", None),
+    ("sge.discourse_particle", "but i feel fine", None),
+    ("sge.discourse_particle", "i feel useless a href http", None),
     ("brit.british_spelling", "my favorite color", "my favourite colour"),
     ("brit.british_spelling", "i realized i was traveling", "i realised i was travelling"),
     ("brit.british_spelling", "i need more practice", None),
@@ -153,6 +250,7 @@ PAIRS = [
     ("slang.abbreviation", "please tell your people", "pls tell ur ppl"),
     ("slang.abbreviation", "i feel fine", None),
     ("slang.abbreviation", "i did it yourself", None),
+    ("slang.abbreviation", "okay then", None),
 ]
 
 
@@ -162,16 +260,24 @@ def test_rule_pairs(rules: dict[str, TokenRule], rule: str, before: str, after: 
 
 
 def test_every_rule_has_positive_and_negative_pairs(rules: dict[str, TokenRule]) -> None:
-    positive = {r for r, _, after in PAIRS if after is not None} | {"sge.discourse_particle"}  # rng: below
+    positive = {r for r, _, after in PAIRS if after is not None}
     negative = {r for r, _, after in PAIRS if after is None}
     assert set(rules) == positive == negative
 
 
-def test_rng_picks_among_equivalent_forms(rules: dict[str, TokenRule]) -> None:
-    particles = {_apply(rules["sge.discourse_particle"], "i feel so tired today", s) for s in range(30)}
-    assert particles == {f"i feel so tired today {p}" for p in ("lah", "leh", "lor")}
+def test_particles_follow_content_and_are_optional(rules: dict[str, TokenRule]) -> None:
+    rule = rules["sge.discourse_particle"]
+    assert 0 < rule.rate < 1
+    outcomes = [rule.perturb("i guess i have to accept it", random.Random(s)) for s in range(60)]
+    assert set(outcomes) == {None, "i guess i have to accept it lor"}
+    assert abs(sum(o is not None for o in outcomes) / 60 - rule.rate) < 0.2
     because = {_apply(rules["slang.abbreviation"], "i cried because of you", s) for s in range(30)}
     assert because == {"i cried cuz of u", "i cried bc of u"}
+
+
+def test_at_most_one_default_tag() -> None:
+    with pytest.raises(AuditError, match="at most one tag"):
+        ClauseFinalTag("x.tag", {"variety": "x", "ewave": []}, {"lah": [], "lor": []}, max_words=10)
 
 
 @pytest.mark.parametrize("text", ["i m sure it s fine", "i don t know what you re doing", "i made it"])
@@ -181,30 +287,147 @@ def test_tokenize_keeps_split_contractions_and_round_trips(text: str) -> None:
     assert "i made" not in tokens and [fuse(t) for t in tokenize("i m sure")] == ["im", "sure"]
 
 
-def test_ends_clause() -> None:
+def test_ends_clause_and_short_main_clause() -> None:
     assert ends_clause(["i", "feel", "fine"])
     assert not ends_clause(["i", "feel", "like", "the"])
     assert not ends_clause(["are", "you", "fine"])
+    assert short_main_clause(words_of("i feel fine today"), 10)
+    assert not short_main_clause(words_of("i feel fine today"), 3)
+    assert not short_main_clause(words_of("i feel fine because you are here"), 10)
+    assert not short_main_clause(words_of("i know that you care"), 10)
+    assert not short_main_clause(words_of("and i feel fine"), 10)
+    assert not short_main_clause(words_of("i feel like"), 10)
+
+
+# (rule, text, shows): the rule's detector must find the feature in dialect text and must not
+# count the standard English forms that look like it.
+SHOWS = [
+    ("aae.aint_be", "i aint sure", True),
+    ("aae.aint_be", "i am not sure", False),
+    ("aae.aint_have", "i aint been there", True),
+    ("aae.aint_have", "i aint sure", False),
+    ("aae.invariant_dont", "she dont care", True),
+    ("aae.invariant_dont", "i dont care", False),
+    ("aae.negative_concord", "i cant find no crush", True),
+    ("aae.negative_concord", "there ain t nothing above", True),
+    ("aae.negative_concord", "i wouldnt say no", False),
+    ("aae.negative_concord", "it does not matter for no one cares", False),
+    ("aae.negative_concord", "i hadnt appeared out of nowhere", False),
+    ("aae.negative_concord", "they hadnt left no matter how", False),
+    ("aae.completive_done", "i done told him", True),
+    ("aae.completive_done", "i am done with him", False),
+    ("aae.habitual_be", "she be working late", True),
+    ("aae.habitual_be", "i always be feeling tired", True),
+    ("aae.habitual_be", "i hope that you always be happy", False),
+    ("aae.habitual_be", "whether they be popular", False),
+    ("aae.finna", "im finna cry", True),
+    ("aae.finna", "im going to cry", False),
+    ("aae.zero_copula", "she so tired", True),
+    ("aae.zero_copula", "they leaving now", True),
+    ("aae.zero_copula", "i love you so much", False),
+    ("aae.zero_third_person", "she feel sad", True),
+    ("aae.zero_third_person", "she felt sad", False),
+    ("aae.zero_third_person", "i want to make her feel good", False),
+    ("inde.inverted_indirect_question", "i dont know why am i sad", True),
+    ("inde.inverted_indirect_question", "i dont know why i am sad", False),
+    ("inde.stative_progressive", "i am knowing him", True),
+    ("inde.stative_progressive", "i am loving it", False),
+    ("inde.too_much", "i feel too much nervous", True),
+    ("inde.too_much", "there is too much time", False),
+    ("inde.too_much", "it is too much to bear", False),
+    ("inde.zero_article", "i am feeling little bit better", True),
+    ("inde.zero_article", "i have lot of work", True),
+    ("inde.zero_article", "when she was little i", False),
+    ("inde.zero_article", "i have an awful lot of work", False),
+    ("inde.invariant_tag", "you are coming tomorrow isnt it", True),
+    ("inde.invariant_tag", "it is nice isnt it", False),
+    ("sge.inverted_indirect_question", "not sure what should i do", True),
+    ("sge.inverted_indirect_question", "not sure what i should do", False),
+    ("sge.zero_third_person", "he like her", True),
+    ("sge.zero_third_person", "they like her", False),
+    ("sge.already_perfect", "i finish my homework already", True),
+    ("sge.already_perfect", "i already finished my homework", False),
+    ("sge.existential_got", "got so many people here", True),
+    ("sge.existential_got", "got a new phone today", False),
+    ("sge.zero_copula", "i so tired", True),
+    ("sge.zero_copula", "i feeling sick", True),
+    ("sge.zero_copula", "i so much appreciate it", False),
+    ("sge.zero_copula", "i feel so tired", False),
+    ("sge.discourse_particle", "i very tired lah", True),
+    ("sge.discourse_particle", "i am very tired", False),
+    ("brit.british_spelling", "my favourite colour", True),
+    ("brit.british_spelling", "my favorite color", False),
+    ("brit.british_spelling", "i need more practice", False),
+    ("slang.lengthening", "i feel sooo tired", True),
+    ("slang.lengthening", "i feel so tired", False),
+    ("slang.abbreviation", "idk why u are sad", True),
+    ("slang.abbreviation", "i dont know why you are sad", False),
+]
+
+
+@pytest.mark.parametrize(("rule", "text", "expected"), SHOWS)
+def test_detectors(rules: dict[str, TokenRule], rule: str, text: str, expected: bool) -> None:
+    assert rules[rule].shows(words_of(text)) is expected
+
+
+def test_every_rule_has_a_positive_and_a_negative_detector_case(rules: dict[str, TokenRule]) -> None:
+    assert {r for r, _, e in SHOWS if e} == {r for r, _, e in SHOWS if not e} == set(rules)
+
+
+# (rule, standard text): the rule's output must show the feature and its source must not.
+OWN_OUTPUT = [
+    ("aae.aint_be", "im not sure about this"), ("aae.aint_have", "i havent done it"),
+    ("aae.invariant_dont", "she doesnt care"), ("aae.negative_concord", "i dont have any money"),
+    ("aae.negative_concord", "i didnt see anyone there"), ("aae.completive_done", "i have already told him"),
+    ("aae.habitual_be", "i always feel tired"), ("aae.habitual_be", "he often gets angry"),
+    ("aae.finna", "i am going to cry"), ("aae.zero_copula", "they are leaving now"),
+    ("aae.zero_copula", "she is so tired"), ("aae.zero_third_person", "she feels sad"),
+    ("inde.stative_progressive", "i know him"), ("inde.stative_progressive", "we need money"),
+    ("inde.too_much", "i feel very nervous"), ("inde.zero_article", "i feel a little nervous"),
+    ("inde.zero_article", "i have a lot of work"),
+    ("inde.inverted_indirect_question", "i dont know why i feel this way"),
+    ("inde.invariant_tag", "you are coming tomorrow"), ("sge.zero_copula", "im so tired"),
+    ("sge.zero_copula", "im feeling sick"), ("sge.already_perfect", "i have finished my homework"),
+    ("sge.existential_got", "there are so many people here"),
+    ("sge.discourse_particle", "i feel so tired today"), ("sge.zero_third_person", "she likes it"),
+    ("sge.inverted_indirect_question", "i wonder what she is doing"),
+    ("brit.british_spelling", "my favorite color"), ("slang.lengthening", "i feel so tired"),
+    ("slang.abbreviation", "please tell your people"),
+]
+
+
+@pytest.mark.parametrize(("rule", "before"), OWN_OUTPUT)
+def test_detectors_find_their_rules_output_not_its_source(rules: dict[str, TokenRule], rule: str, before: str) -> None:
+    after = _apply(rules[rule], before)
+    assert after is not None
+    assert rules[rule].shows(words_of(after)) and not rules[rule].shows(words_of(before))
 
 
 def test_variety_applies_all_matching_rules_in_order() -> None:
     aae = {v.name: v for v in dialect.load_varieties(_context())}["aae"]
-    text = "im not sure how she feels because she is going to leave and i havent done anything"
+    text = "im not sure how she feels because she is going to leave and i havent done anything and you are so kind"
     new, fired = aae.apply(text, random.Random(0))
-    assert new == "i aint sure how she feel because she finna leave and i aint done nothing"
+    assert new == "i aint sure how she feel because she finna leave and i aint done nothing and you so kind"
     assert [r.name for r in fired] == ["aae.aint_be", "aae.aint_have", "aae.negative_concord",
                                        "aae.finna", "aae.zero_copula", "aae.zero_third_person"]
     meta = aae.perturb(text, random.Random(0)).meta
-    assert meta["rules"] == [r.name for r in fired]
+    assert meta["rules"] == [r.name for r in fired] and meta["tag_only"] is False
     assert meta["ewave"] == [126, 154, 155, 156, 170, 174, 176, 177, 178]
     assert aae.perturb("the weather changed", random.Random(0)) is None
+    inde = {v.name: v for v in dialect.load_varieties(_context())}["inde"]
+    assert inde.perturb("the weather changed", random.Random(0)).meta["tag_only"] is True
 
 
 def test_every_rule_carries_its_ewave_numbers(rules: dict[str, TokenRule]) -> None:
     ewave = {name: rule.meta["ewave"] for name, rule in rules.items()}
     assert ewave["aae.negative_concord"] == [154] and ewave["aae.habitual_be"] == [90]
     assert ewave["inde.stative_progressive"] == [88] and ewave["inde.invariant_tag"] == [165]
-    assert ewave["brit.british_spelling"] == [] and ewave["slang.abbreviation"] == []
+    assert ewave["inde.too_much"] == [222] and ewave["inde.zero_article"] == [63]
+    assert ewave["inde.inverted_indirect_question"] == ewave["sge.inverted_indirect_question"] == [227]
+    assert ewave["sge.already_perfect"] == [109] and ewave["sge.existential_got"] == [205]
+    assert ewave["brit.british_spelling"] == [] and ewave["sge.discourse_particle"] == []
+    grammar = {name for name, nums in ewave.items() if name.startswith(("aae", "inde", "sge")) and nums}
+    assert grammar == {name for name in ewave if name.startswith(("aae", "inde", "sge"))} - {"sge.discourse_particle"}
     assert all(rule.meta["variety"] == name.split(".")[0] for name, rule in rules.items())
 
 
@@ -229,10 +452,11 @@ def test_generate_one_inv_case_per_text_and_variety() -> None:
     assert case.text == "my favourite colour is blue" and case.rule == "brit"
     assert case.label == "joy" and case.expectation.kind == "INV" and case.source_text == SMALL.texts[1]
     assert case.meta == {"variety": "brit", "source_label": "joy", "rules": ["brit.british_spelling"],
-                         "ewave": [], "ewave_by_rule": {"brit.british_spelling": []}}
+                         "ewave": [], "ewave_by_rule": {"brit.british_spelling": []}, "tag_only": False}
     aae = by_id["dialect:aae:s-3"]
     assert aae.text == "i always be feeling sad because you away"
     assert aae.meta["rules"] == ["aae.habitual_be", "aae.zero_copula"]
+    assert by_id["dialect:inde:s-2"].text == "the weather changed isnt it"
     assert not any(c.source_id == "s-2" and c.meta["variety"] in ("aae", "brit") for c in suite.cases)
 
 
@@ -251,29 +475,66 @@ def test_unknown_variety_and_bad_rule_entry_are_errors() -> None:
         dialect.build_variety("x", {"rules": [{"rule": "no_such_rule"}]}, None)
 
 
-def _record(variety: str, rules: list[str], label: str, pred: str, source_pred: str) -> dict:
+def _record(variety: str, rules: dict[str, list[int]], label: str, pred: str, source_pred: str,
+            passed: bool | None = None, tag_only: bool = False) -> dict:
     return {"label": label, "pred": pred, "source_pred": source_pred,
-            "meta": {"variety": variety, "rules": rules, "ewave_by_rule": {r: [1] for r in rules}}}
+            "passed": (pred == source_pred) if passed is None else passed,
+            "meta": {"variety": variety, "rules": list(rules), "ewave_by_rule": rules,
+                     "ewave": sorted({n for nums in rules.values() for n in nums}), "tag_only": tag_only}}
 
 
-def test_summarize_per_variety_and_per_rule() -> None:
+def test_summarize_per_variety_rule_and_feature() -> None:
     records = [
-        _record("aae", ["aae.a"], "joy", "joy", "joy"),
-        _record("aae", ["aae.a", "aae.b"], "joy", "sadness", "joy"),
-        _record("aae", ["aae.b"], "fear", "fear", "anger"),
-        _record("brit", ["brit.c"], "joy", "joy", "joy"),
+        _record("aae", {"aae.a": [154]}, "joy", "joy", "joy"),
+        _record("aae", {"aae.a": [154], "aae.b": [174, 176]}, "joy", "sadness", "joy"),
+        _record("aae", {"aae.b": [174, 176]}, "fear", "fear", "anger"),
+        _record("sge", {"sge.c": [174]}, "joy", "joy", "joy"),
+        _record("sge", {"sge.p": []}, "joy", "joy", "joy", tag_only=True),
+        _record("sge", {"sge.p": []}, "joy", "joy", "joy", passed=False, tag_only=True),
     ]
+    records[3]["passed"] = None  # an unjudgeable case counts in n, not in n_judged
     out = dialect.summarize(records, LABELS)
     aae = out["varieties"]["aae"]
-    assert aae["n"] == 3
+    assert aae["n"] == aae["n_judged"] == 3 and aae["pass_rate"]["successes"] == 1
     assert aae["accuracy"]["successes"] == 2 and aae["source_accuracy"]["successes"] == 2
-    assert aae["accuracy_change"] == 0.0
+    assert aae["accuracy_change"] == 0.0 and aae["tag_only_share"] == 0.0
     assert aae["flip_rate"]["successes"] == 2 and aae["flip_rate"]["n"] == 3
-    rule_b = out["rules"]["aae.b"]
-    assert rule_b["n_changed"] == 2 and rule_b["share_of_variety"] == pytest.approx(2 / 3)
-    assert rule_b["flip_rate"]["successes"] == 2
+    assert out["varieties"]["sge"]["tag_only_share"] == pytest.approx(2 / 3)
+    rule_b = out["by_rule"]["aae.b"]
+    assert rule_b["n"] == 2 and rule_b["share_of_variety"] == pytest.approx(2 / 3)
+    assert rule_b["n_judged"] == 2 and rule_b["pass_rate"]["successes"] == 0
+    assert rule_b["flip_rate"]["successes"] == 2 and rule_b["ewave"] == [174, 176]
     assert rule_b["alone"]["n"] == 1 and rule_b["alone"]["accuracy"]["value"] == 1.0
-    assert out["rules"]["aae.a"]["alone"]["flip_rate"]["value"] == 0.0
+    assert out["by_rule"]["aae.a"]["alone"]["flip_rate"]["value"] == 0.0
+    assert out["by_rule"]["sge.c"]["n"] == 1 and out["by_rule"]["sge.c"]["n_judged"] == 0
+    # A feature counts every case where a rule implementing it applied, across varieties.
+    f174 = out["by_feature"]["174"]
+    assert f174["n"] == 3 and f174["n_judged"] == 2 and f174["pass_rate"]["successes"] == 0
+    assert f174["rules"] == ["aae.b", "sge.c"] and f174["varieties"] == ["aae", "sge"]
+    assert out["by_feature"]["154"]["n"] == 2 and out["by_feature"]["154"]["flip_rate"]["successes"] == 1
+    assert out["by_feature"]["176"]["n"] == 2
+    assert set(out["by_feature"]) == {"154", "174", "176"}
+
+
+def test_train_evidence_counts_texts_already_in_a_variety() -> None:
+    train = SourceData(
+        ids=[f"t-{i}" for i in range(6)],
+        texts=["i aint sure about him", "she dont care about me", "i very tired lah",
+               "i dont know why am i so sad", "my favourite colour is blue", "i feel happy today"],
+        labels=["fear", "sadness", "sadness", "sadness", "joy", "joy"],
+    )
+    out = dialect.train_evidence(_context(), train)
+    assert out["n_train"] == 6 and out["n_matched"] == out["n_consistent"] == 5
+    assert out["consistent_rate"] is None
+    assert out["label_counts"] == {"fear": 1, "sadness": 3, "joy": 1}
+    assert out["by_rule"]["aae.aint_be"] == 1 and out["by_rule"]["aae.invariant_dont"] == 1
+    assert out["by_rule"]["sge.discourse_particle"] == 1 and out["by_rule"]["sge.zero_copula"] == 1
+    assert out["by_rule"]["inde.inverted_indirect_question"] == 1 and out["by_rule"]["brit.british_spelling"] == 1
+    assert out["by_variety"] == {"aae": 2, "inde": 1, "sge": 2, "brit": 1, "slang": 0}
+    assert out["summary"].startswith("train: 5 of 6 texts already show a feature")
+    assert "aae 2 (" in out["summary"] and "slang 0" in out["summary"]
+    empty = dialect.train_evidence(_context(), SourceData(["t"], ["i feel happy"], ["joy"]))
+    assert empty["n_matched"] == 0 and empty["label_counts"] == {}
 
 
 def _test_split(folder: Path) -> SourceData:
@@ -288,14 +549,28 @@ def test_coverage_on_the_test_split(emotion_data: Path) -> None:
     suite = generate(spec, source, LABELS, seed=0)
     changed = {v: c["n_changed"] for v, c in suite.coverage.items()}
     assert changed["aae"] >= 250 and changed["brit"] >= 50 and changed["slang"] >= 400
-    assert changed["inde"] >= 1500 and changed["sge"] >= 1500
+    assert changed["inde"] >= 200 and changed["sge"] >= 400
     names = {r.name for v in dialect.load_varieties(_context()) for r in v.rules}
     fired = {name: sum(name in c.meta["rules"] for c in suite.cases) for name in names}
     assert fired == {name: suite.coverage[name]["n_changed"] for name in names}
-    assert min(fired.values()) >= 5
-    # The rng only picks surface forms: another seed applies the same rules to the same texts.
+    # The test split is first-person feeling reports: no text is a short clause about something
+    # the hearer could confirm, so Indian English "isnt it" finds none (it is tested above).
+    assert {name for name, n in fired.items() if n == 0} == {"inde.invariant_tag"}
+    # Each variety's score rests mostly on grammar: few cases add only a tag or particle.
+    for variety in ("aae", "inde", "sge"):
+        cases = [c for c in suite.cases if c.meta["variety"] == variety]
+        assert sum(c.meta["tag_only"] for c in cases) / len(cases) <= 0.3
+    texts = [c.text for c in suite.cases]
+    assert not any(f" {be} finna " in f" {t} " for t in texts for be in ("am", "is", "are"))
+    particles = [c for c in suite.cases if "sge.discourse_particle" in c.meta["rules"]]
+    assert particles and all(len(tokenize(c.text)) <= 11 for c in particles)
+    # Another seed keeps every grammatical rewrite; only optional particles and the
+    # abbreviation's surface forms are drawn from the rng.
     drawn = ["sge", "slang"]
     other = dialect.generate(_context(source, seed=1, varieties=drawn))
-    assert [(c.id, c.meta["rules"]) for c in other.cases] == [
-        (c.id, c.meta["rules"]) for c in suite.cases if c.meta["variety"] in drawn]
+
+    def grammar(cases: list) -> set:
+        return {(c.id, tuple(r for r in c.meta["rules"] if r != "sge.discourse_particle"))
+                for c in cases if c.meta["rules"] != ["sge.discourse_particle"]}
+    assert grammar(other.cases) == grammar([c for c in suite.cases if c.meta["variety"] in drawn])
     assert [c.text for c in other.cases] != [c.text for c in suite.cases if c.meta["variety"] in drawn]

@@ -11,9 +11,16 @@ feature numbers in ``suites/data/dialect_varieties.yaml``. Design:
 - **Per-rule coverage.** Every case's ``meta`` names the rules that applied (``rules``, in order),
   their eWAVE numbers (``ewave``, merged) and ``ewave_by_rule``. ``coverage`` has one entry per
   variety (``aae``: texts it changed) and one per rule (``aae.zero_copula``: texts the rule
-  rewrote within its variety), each over all source texts. :func:`summarize` adds per-rule
-  accuracy and flip rate, also over the cases where the rule applied alone, which attributes
-  flips to single rules.
+  rewrote within its variety), each over all source texts. :func:`summarize` adds judged
+  counts, pass and flip rates and accuracy per variety, per rule (also over the cases where the
+  rule applied alone, which attributes flips to single rules) and per eWAVE feature, so a reader
+  sees which grammatical features break a model, and the share of cases per variety that only
+  add a clause-final tag or particle.
+- **Tags and particles only where a speaker would put them**: after a short main declarative
+  clause, and a particle chosen by what the clause says (``ClauseFinalTag``), so a variety's
+  score rests mostly on its grammar.
+- **Training evidence.** :func:`train_evidence` counts the training texts that already show one
+  of the varieties' features, found by the rules' own detectors.
 
 Cases keep the gold label, so the suite reports accuracy on dialect text (the MFT view) beside the
 invariance pass rate; ``params.breakdown: [variety]`` gives both per variety.
@@ -21,19 +28,21 @@ invariance pass rate; ``params.breakdown: [variety]`` gives both per variety.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 
 from ..errors import AuditError
 from ..metrics import rate_with_ci
-from ..suite import Expectation, GeneratedSuite, SuiteContext, load_yaml_mapping
+from ..suite import Expectation, GeneratedSuite, SourceData, SuiteContext, load_yaml_mapping
 from .base import Perturbation, Perturbed, derive_cases
 from .lexicon import read_tsv
 from .dialect_rules import (
-    Abbreviation, AintBe, AintHave, BritishSpelling, ClauseFinalTag, CompletiveDone, Finna,
-    HabitualBe, InvariantDont, Lengthening, NegativeConcord, StativeProgressive, TokenRule,
-    VerbForms, VerbTable, ZeroCopula, ZeroThirdPerson,
+    Abbreviation, AintBe, AintHave, AlreadyPerfect, BritishSpelling, ClauseFinalTag,
+    CompletiveDone, DegreeWord, ExistentialGot, Finna, HabitualBe, InvariantDont,
+    InvertedIndirectQuestion, NegativeConcord, StativeProgressive, TokenRule, VerbForms, VerbTable,
+    ZeroArticle, ZeroCopula, ZeroThirdPerson, words_of,
 )
 
 #: Keys a rule entry of the varieties file may carry (all but rule/ewave/params document it).
@@ -41,7 +50,11 @@ _RULE_KEYS = {"rule", "ewave", "params", "feature", "example", "note", "attested
 
 
 class Variety(Perturbation):
-    """All rules of one variety applied in order; ``name`` is the variety (e.g. ``aae``)."""
+    """All rules of one variety applied in order; ``name`` is the variety (e.g. ``aae``).
+
+    A case whose only rules are clause-final tags or particles (:class:`ClauseFinalTag`) is
+    marked ``tag_only``: it tests a pragmatic addition, not the variety's grammar, and the
+    summary reports the share of such cases per variety."""
 
     def __init__(self, name: str, rules: Sequence[TokenRule]) -> None:
         self.name = name
@@ -59,13 +72,15 @@ class Variety(Perturbation):
         return text, fired
 
     def perturb(self, text: str, rng: random.Random) -> Perturbed | None:
-        """The rewrite, with ``rules``, ``ewave`` and ``ewave_by_rule`` naming the rules that fired."""
+        """The rewrite, with ``rules``, ``ewave`` and ``ewave_by_rule`` naming the rules that fired
+        and ``tag_only`` saying whether they only added a tag or particle."""
         new, fired = self.apply(text, rng)
         if not fired:
             return None
         by_rule = {rule.name: list(rule.meta["ewave"]) for rule in fired}
         return Perturbed(new, {"rules": list(by_rule), "ewave_by_rule": by_rule,
-                               "ewave": sorted({n for nums in by_rule.values() for n in nums})})
+                               "ewave": sorted({n for nums in by_rule.values() for n in nums}),
+                               "tag_only": all(isinstance(rule, ClauseFinalTag) for rule in fired)})
 
 
 VERB_COLUMNS = ("base", "third", "past", "participle", "ing")
@@ -87,14 +102,15 @@ def load_words(path: Path) -> frozenset[str]:
     return frozenset(w for line in lines if (w := line.split("#", 1)[0].strip()))
 
 
-def british_respeller() -> Callable[[str], str]:
-    """breame's US -> UK spelling function (imported here: only the ``brit`` variety needs it)."""
+def british_respellers() -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """breame's US -> UK and UK -> US spelling functions (imported here: only the ``brit``
+    variety needs them)."""
     try:
-        from breame.spelling import get_british_spelling
+        from breame.spelling import get_american_spelling, get_british_spelling
     except ImportError as exc:
         raise AuditError("the dialect suite's 'brit' variety needs the breame package "
                          "(pip install breame==0.1.2)") from exc
-    return get_british_spelling
+    return get_british_spelling, get_american_spelling
 
 
 class _Resources:
@@ -122,19 +138,25 @@ _FACTORIES: dict[str, _Factory] = {
     "aint_be": lambda name, meta, p, res: AintBe(name, meta, **p),
     "aint_have": lambda name, meta, p, res: AintHave(name, meta, res.verbs, **p),
     "invariant_dont": lambda name, meta, p, res: InvariantDont(name, meta, **p),
-    "negative_concord": lambda name, meta, p, res: NegativeConcord(name, meta, **p),
+    "negative_concord": lambda name, meta, p, res: NegativeConcord(name, meta, res.verbs, **p),
     "completive_done": lambda name, meta, p, res: CompletiveDone(name, meta, res.verbs, **p),
     "habitual_be": lambda name, meta, p, res: HabitualBe(name, meta, res.verbs, **p),
     "finna": lambda name, meta, p, res: Finna(name, meta, res.verbs, **p),
     "zero_copula": lambda name, meta, p, res: ZeroCopula(name, meta, res.verbs, **p),
     "zero_third_person": lambda name, meta, p, res: ZeroThirdPerson(name, meta, res.verbs, **p),
     "stative_progressive": lambda name, meta, p, res: StativeProgressive(name, meta, res.verbs, **p),
+    "inverted_indirect_question": lambda name, meta, p, res: InvertedIndirectQuestion(
+        name, meta, res.verbs, **p),
+    "already_perfect": lambda name, meta, p, res: AlreadyPerfect(name, meta, res.verbs, **p),
+    "existential_got": lambda name, meta, p, res: ExistentialGot(name, meta, **p),
+    "zero_article": lambda name, meta, p, res: ZeroArticle(name, meta, **p),
+    "too_much": lambda name, meta, p, res: DegreeWord(name, meta, **p),
     "invariant_tag": lambda name, meta, p, res: ClauseFinalTag(name, meta, **p),
     "discourse_particle": lambda name, meta, p, res: ClauseFinalTag(name, meta, **p),
-    "lengthening": lambda name, meta, p, res: Lengthening(name, meta, **p),
+    "lengthening": lambda name, meta, p, res: DegreeWord(name, meta, **p),
     "abbreviation": lambda name, meta, p, res: Abbreviation(name, meta, res.slang(), **p),
     "british_spelling": lambda name, meta, p, res: BritishSpelling(
-        name, meta, british_respeller(), res.british_exclusions(), **p),
+        name, meta, *british_respellers(), res.british_exclusions(), **p),
 }
 
 
@@ -193,37 +215,107 @@ def generate(ctx: SuiteContext) -> GeneratedSuite:
 
 
 def _figures(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Accuracy on the rewritten texts and on their sources (same texts), and the flip rate."""
+    """Cases, judged cases and their pass rate, the flip rate, and accuracy on the rewritten
+    texts and on their sources (same texts)."""
+    judged = [r for r in rows if r.get("passed") is not None]
     gold = [r for r in rows if r["label"] is not None and r["source_pred"] is not None]
     accuracy = rate_with_ci(sum(r["pred"] == r["label"] for r in gold), len(gold))
     source = rate_with_ci(sum(r["source_pred"] == r["label"] for r in gold), len(gold))
     paired = [r for r in rows if r["source_pred"] is not None]
     change = (accuracy["value"] - source["value"]) if gold else None
-    return {"accuracy": accuracy, "source_accuracy": source, "accuracy_change": change,
-            "flip_rate": rate_with_ci(sum(r["pred"] != r["source_pred"] for r in paired), len(paired))}
+    return {"n": len(rows), "n_judged": len(judged),
+            "pass_rate": rate_with_ci(sum(bool(r["passed"]) for r in judged), len(judged)),
+            "flip_rate": rate_with_ci(sum(r["pred"] != r["source_pred"] for r in paired), len(paired)),
+            "accuracy": accuracy, "source_accuracy": source, "accuracy_change": change}
 
 
 def summarize(records: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> dict[str, Any]:
-    """Per variety and per rule: accuracy (rewritten vs. source text), flip rate and coverage.
+    """Pass and flip rates per variety, per rule and per eWAVE feature, from the records' ``meta``.
 
-    A rule's ``n_changed`` is the number of texts it rewrote (as in ``coverage``);
-    ``share_of_variety`` the fraction of its variety's cases it took part in; ``alone`` the
-    figures over the cases where it was the only rule applied.
+    - ``varieties``: per variety, and ``tag_only_share``: the share of its cases whose only
+      rules are clause-final tags or particles (no grammatical change).
+    - ``by_rule``: per rule (a case with several rules counts for each), with its variety, eWAVE
+      numbers, ``share_of_variety`` (fraction of its variety's cases it took part in) and
+      ``alone``, the figures over the cases where it was the only rule applied.
+    - ``by_feature``: per eWAVE feature number (as a string key), over the cases where a rule
+      implementing it applied, with the rules and varieties that implement it.
     """
     varieties: dict[str, list[Mapping[str, Any]]] = {}
     rules: dict[str, list[Mapping[str, Any]]] = {}
+    features: dict[int, list[Mapping[str, Any]]] = {}
     for record in records:
-        varieties.setdefault(record["meta"]["variety"], []).append(record)
-        for rule in record["meta"]["rules"]:
+        meta = record["meta"]
+        varieties.setdefault(meta["variety"], []).append(record)
+        for rule in meta["rules"]:
             rules.setdefault(rule, []).append(record)
-    per_rule = {}
+        for number in meta["ewave"]:
+            features.setdefault(int(number), []).append(record)
+    by_rule = {}
     for rule, rows in sorted(rules.items()):
         variety = rows[0]["meta"]["variety"]
         alone = [r for r in rows if r["meta"]["rules"] == [rule]]
-        per_rule[rule] = {
+        by_rule[rule] = {
             "variety": variety, "ewave": rows[0]["meta"]["ewave_by_rule"][rule],
-            "n_changed": len(rows), "share_of_variety": len(rows) / len(varieties[variety]),
-            **_figures(rows), "alone": {"n": len(alone), **_figures(alone)},
+            "share_of_variety": len(rows) / len(varieties[variety]),
+            **_figures(rows), "alone": _figures(alone),
         }
-    return {"varieties": {v: {"n": len(rows), **_figures(rows)} for v, rows in varieties.items()},
-            "rules": per_rule}
+    by_feature = {}
+    for number, rows in sorted(features.items()):
+        implementing = sorted({rule for r in rows for rule, nums in r["meta"]["ewave_by_rule"].items()
+                               if number in nums})
+        by_feature[str(number)] = {"ewave": number, "rules": implementing,
+                                   "varieties": sorted({r["meta"]["variety"] for r in rows}),
+                                   **_figures(rows)}
+    return {
+        "varieties": {v: {**_figures(rows),
+                          "tag_only_share": sum(bool(r["meta"].get("tag_only")) for r in rows) / len(rows)}
+                      for v, rows in varieties.items()},
+        "by_rule": by_rule,
+        "by_feature": by_feature,
+    }
+
+
+def train_evidence(ctx: SuiteContext, train: SourceData) -> dict[str, Any]:
+    """How many training texts already show a feature of the suite's varieties, found with the
+    rules' own detectors (:meth:`~audit.generators.dialect_rules.TokenRule.shows`: ain't,
+    negative concord, finna, habitual be, lah/leh/lor, a non-concord "isnt it", British
+    spellings, ...), per rule and per variety, with the gold labels of those texts.
+
+    The suite is INV and sets no expected label, so every matched text counts as consistent
+    (``n_consistent == n_matched``) and ``consistent_rate`` is ``None``: the evidence says how much
+    of each variety the model has seen in training, not how such texts are labelled.
+    """
+    rules = [rule for variety in load_varieties(ctx) for rule in variety.rules]
+    by_rule = dict.fromkeys((rule.name for rule in rules), 0)
+    by_variety = dict.fromkeys((rule.meta["variety"] for rule in rules), 0)
+    label_counts: Counter[str] = Counter()
+    n_matched = 0
+    for text, label in zip(train.texts, train.labels):
+        words = words_of(text)
+        hits = [rule for rule in rules if rule.shows(words)]
+        for rule in hits:
+            by_rule[rule.name] += 1
+        for variety in {rule.meta["variety"] for rule in hits}:
+            by_variety[variety] += 1
+        if hits:
+            n_matched += 1
+            if label is not None:
+                label_counts[label] += 1
+    return {"n_train": len(train.texts), "n_matched": n_matched, "n_consistent": n_matched,
+            "consistent_rate": None, "label_counts": dict(label_counts),
+            "by_variety": by_variety, "by_rule": by_rule,
+            "summary": _evidence_sentence(len(train.texts), n_matched, by_variety, by_rule)}
+
+
+def _evidence_sentence(n_train: int, n_matched: int, by_variety: Mapping[str, int],
+                       by_rule: Mapping[str, int]) -> str:
+    """One sentence: matched texts overall, per variety with its most frequent features."""
+    parts = []
+    for variety, count in by_variety.items():
+        top = sorted(((n, rule) for rule, n in by_rule.items()
+                      if rule.startswith(f"{variety}.") and n), reverse=True)[:3]
+        features = ", ".join(f"{rule.split('.', 1)[1].replace('_', ' ')} {n:,}" for n, rule in top)
+        parts.append(f"{variety} {count:,}" + (f" ({features})" if features else ""))
+    return (f"train: {n_matched:,} of {n_train:,} texts already show a feature of these varieties "
+            f"({'; '.join(parts)}); the suite is INV and sets no label, so this measures how much "
+            "of each variety the model saw in training")

@@ -6,9 +6,11 @@ token, rules match on the fused spelling (:func:`fuse`), and joining the tokens 
 restores the text exactly, so untouched parts keep their original spelling.
 
 Every rule is a small :class:`~audit.generators.base.Perturbation` that returns ``None`` where its
-structure is not matched: rules are never forced. The word tables below are closed-class words
-(pronouns, auxiliaries, clause boundaries) that are part of the rules' logic; open-class lists (verb
-forms, adverbs, slang, spelling exclusions) are passed in from the files under ``suites/data``.
+structure is not matched: rules are never forced. Every rule also says whether a text *already*
+shows its feature (:meth:`TokenRule.shows`), which measures how much of a variety a training set
+holds. The word tables below are closed-class words (pronouns, auxiliaries, clause boundaries) that
+are part of the rules' logic; open-class lists (verb forms, adverbs, cue phrases, slang, spelling
+exclusions) are passed in from the files under ``suites/data``.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from ..errors import AuditError
 from .base import Perturbation
 from .lexicon import CONJUNCTIONS, NEGATORS
 
@@ -49,6 +52,8 @@ HAVE_OF_SUBJECT: dict[str, str] = {
 THIRD_SINGULAR = frozenset({"he", "she", "it"})
 _PERSONAL = frozenset({"i", "you", "we", "they", "he", "she"})
 NON_THIRD = frozenset({"i", "you", "we", "they"})
+#: Pronouns that are only ever subjects ("you" and "it" are also objects: "i love you so much").
+_SUBJECT_PRONOUNS = frozenset({"i", "he", "she", "we", "they"})
 
 #: Auxiliaries and modals: a subject right after one of these is inverted (a question) or
 #: embedded under negation, where the present-tense rules do not apply.
@@ -63,25 +68,69 @@ BOUNDARIES = CONJUNCTIONS | frozenset({
     "so", "than", "as", "that", "which", "who", "where", "why", "how", "what"})
 #: Clause openers that cannot start a predicate (intensifier "so", "as" and "that" can).
 _CLAUSE_OPENERS = BOUNDARIES - {"so", "as", "that"}
+#: Verbs of having and spending, after which a quantity phrase needs its article in standard
+#: English ("have a lot of").
+_QUANTITY_VERBS = frozenset({"have", "has", "had", "with", "spend", "spent", "take", "took", "need", "needs",
+                             "needed", "there"})
+#: Words after which standard English has a subjunctive or bare "be" ("that you be happy").
+_SUBJUNCTIVE = frozenset({"to", "that", "whether", "if", "may", "let", "lest", "and", "or"})
+#: Remains of web markup in the data ("a href http", "amp" for "&amp;"): not part of a clause.
+_MARKUP = frozenset({"http", "https", "href", "www", "amp", "nbsp"})
+#: Words that make a clause subordinate: a text holding one is not a short main clause.
+_SUBORDINATORS = (CONJUNCTIONS - {"and", "but", "or", "then"}) | frozenset({
+    "that", "which", "who", "whom", "whose", "where", "what", "why", "how", "whether", "than"})
+#: Words after which a subject starts a main or complement clause (not a relative clause, whose
+#: gap would strand a rewritten verb: "the things ive said").
+_CLAUSE_START = CONJUNCTIONS | frozenset({
+    "", "so", "think", "thought", "guess", "feel", "felt", "know", "knew", "hope", "realize",
+    "realized", "realise", "realised", "believe", "sure", "now", "finally", "especially", "except",
+    "actually", "honestly", "also", "recently", "lately", "today", "yesterday", "obviously"})
 #: Fused forms that may stand for subject + "has" ("hes been", "its got").
 _HAS_AMBIGUOUS = frozenset({"hes", "shes", "its"})
 #: Words before a subject that show its predicate was moved away ("how happy she is").
 _EXTRACTION = frozenset({"what", "who", "how", "where", "whatever", "wherever", "however", "than", "as"})
 #: Subject pronouns (and their fused forms) that start a new clause.
 _SUBJECT_ONLY = frozenset({"i", "he", "she", "we", "they", "im", "ive", "hes", "shes", "theyre", "weve"})
+#: Words that open a relative or free relative clause, whose gap may follow its verb.
+_RELATIVIZERS = frozenset({"that", "what", "whatever", "which", "who"})
+#: Words that can open an object noun phrase (for verbs that need one before anything else).
+_OBJECT_STARTS = frozenset({
+    "me", "you", "him", "her", "it", "us", "them", "myself", "yourself", "himself", "herself",
+    "itself", "ourselves", "themselves", "this", "that", "these", "those", "a", "an", "the", "my",
+    "your", "his", "our", "their", "some", "everything", "nothing", "something", "anything",
+    "everyone", "someone", "anyone", "people"})
 #: Negative-polarity items and their negative-concord counterparts ("any" is handled apart).
 _CONCORD: dict[str, str] = {
     "anything": "nothing", "anyone": "nobody", "anybody": "nobody", "anywhere": "nowhere",
     "anymore": "no more",
 }
+_NEGATIVE_INDEFINITES = frozenset({"no", "none", "nothing", "nobody", "noone", "nowhere"})
 #: Words a complete clause does not end with (a text ending in one was cut off mid-phrase).
 _OPEN_ENDINGS = BOUNDARIES | frozenset({
     "the", "a", "an", "to", "of", "in", "on", "at", "for", "with", "from", "by", "about", "into",
     "my", "your", "his", "her", "their", "our", "its", "is", "am", "are", "was", "were", "be",
     "been", "i", "im", "very", "really", "more", "most", "not", "no", "dont", "cant", "just",
+    "like", "whether",
 })
 _WH = frozenset({"what", "why", "how", "who", "where", "when", "which"})
 _PRONOUNS = frozenset({"i", "you", "we", "they", "he", "she", "it", "there", "that", "this"})
+#: First-person singular words: a confirmation tag asks the hearer about something they can
+#: judge, not about the speaker's own feelings.
+_FIRST_PERSON = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself", "mine"})
+#: Forms of ``be`` a tag such as "isnt it" agrees with: a clause holding one is concord, not
+#: invariant ("it is nice isnt it" is standard English).
+_BE_FORMS = frozenset({"is", "its", "thats", "theres", "hes", "shes", "whats"})
+
+
+#: Endings of adjectives and participial adjectives ("ashamed", "hopeful", "nervous"): where a
+#: detector needs an adjective it asks for one of these, so nouns ("too much time") are not
+#: taken for predicates.
+_ADJECTIVE_ENDINGS = ("ed", "ful", "ous", "ive", "ic", "ish", "less", "ent", "ant", "able", "ible", "al")
+
+
+def adjectival(word: str) -> bool:
+    """True when ``word`` ends like an adjective (a conservative test, for detectors only)."""
+    return word.endswith(_ADJECTIVE_ENDINGS)
 
 
 def tokenize(text: str) -> list[str]:
@@ -108,11 +157,16 @@ def fuse(token: str) -> str:
     return token.replace(" ", "")
 
 
+def words_of(text: str) -> list[str]:
+    """The fused tokens of a text, as the rules match them."""
+    return [fuse(t) for t in tokenize(text)]
+
+
 def _subject_verb(words: Sequence[str], i: int, contracted: Mapping[str, str],
                   verb_of_subject: Mapping[str, str]) -> tuple[int, str] | None:
     """``(length, subject)`` if ``words[i:]`` starts with a contracted subject + verb ("im") or a
     subject followed by its verb form ("she is")."""
-    word = words[i]
+    word = _at(words, i)
     if word in contracted:
         return 1, contracted[word]
     if word in verb_of_subject and i + 1 < len(words) and words[i + 1] == verb_of_subject[word]:
@@ -140,10 +194,31 @@ def _inverted(words: Sequence[str], i: int) -> bool:
     return _at(words, i - 1) in AUXILIARIES
 
 
+#: Verbs of seeming, after which "like" opens a clause ("it feels like im ...").
+_SEEMING = frozenset({"feel", "feels", "felt", "feeling", "seem", "seems", "seemed", "look", "looks",
+                      "looked", "sound", "sounds", "sounded"})
+
+
+def clause_start(words: Sequence[str], i: int) -> bool:
+    """True when a subject at ``i`` opens a main or complement clause: it follows a word of
+    ``_CLAUSE_START`` (the text's start, a conjunction, a verb taking a clause, a sentence
+    adverb), complementizer "that" after such a verb ("i feel that ive ..."), or "like" after a
+    verb of seeming ("i feel like ive ...", not the preposition of "someone like you")."""
+    before, earlier = _at(words, i - 1), _at(words, i - 2)
+    return (before in _CLAUSE_START or (before == "that" and earlier in _CLAUSE_START - {""})
+            or (before == "like" and earlier in _SEEMING))
+
+
 def _perfect(first: str, after: str, verbs: "VerbTable") -> bool:
     """True when "be" + ``after`` may really be a perfect: "been" always ("is been" is impossible),
     a participle or "got" after a fused "hes"/"shes"/"its" (which may stand for "has")."""
     return after == "been" or (first in _HAS_AMBIGUOUS and (after in verbs.by_participle or after == "got"))
+
+
+def _contains(words: Sequence[str], phrase: Sequence[str]) -> bool:
+    """True when ``phrase`` occurs in ``words`` as consecutive words."""
+    n = len(phrase)
+    return any(list(words[i:i + n]) == list(phrase) for i in range(len(words) - n + 1))
 
 
 def is_question(words: Sequence[str]) -> bool:
@@ -155,6 +230,16 @@ def is_question(words: Sequence[str]) -> bool:
 def ends_clause(words: Sequence[str]) -> bool:
     """True when the text ends like a complete declarative clause (where a tag can follow)."""
     return bool(words) and words[-1] not in _OPEN_ENDINGS and not is_question(words)
+
+
+def short_main_clause(words: Sequence[str], max_words: int) -> bool:
+    """True for a complete main declarative clause of at most ``max_words`` words: not a question,
+    not cut off mid-phrase, not opening with a conjunction (a fragment of a longer sentence) and
+    holding no subordinate clause (where a clause-final tag would attach to the wrong clause),
+    nor web markup left in the text ("a href http")."""
+    return (0 < len(words) <= max_words and ends_clause(words)
+            and words[0] not in CONJUNCTIONS | {"so", "to"}
+            and not (_SUBORDINATORS | _MARKUP) & set(words))
 
 
 Match = Callable[[Sequence[str], int], "tuple[int, list[str]] | None"]
@@ -179,6 +264,11 @@ def substitute(tokens: Sequence[str], words: Sequence[str], match: Match) -> lis
     return out if changed else None
 
 
+def _any_match(words: Sequence[str], match: Callable[[Sequence[str], int], Any]) -> bool:
+    """True when ``match(words, i)`` holds at some position."""
+    return any(match(words, i) for i in range(len(words)))
+
+
 @dataclass(frozen=True)
 class VerbForms:
     """The inflected forms of one verb."""
@@ -197,12 +287,42 @@ class VerbTable:
         rows = list(rows)
         self.by_base = {r.base: r for r in rows}
         self.by_third = {r.third: r for r in rows}
+        self.by_past = {r.past: r for r in rows}
         self.by_participle = {r.participle: r for r in rows}
+        self.by_ing = {r.ing: r for r in rows}
 
     def present(self, subject: str, word: str) -> VerbForms | None:
         """The verb if ``word`` is its present-tense form agreeing with ``subject``."""
         table = self.by_third if subject in THIRD_SINGULAR else self.by_base if subject in NON_THIRD else {}
         return table.get(word)
+
+
+#: Words soon after a present perfect that make it continuative or experiential, not completive.
+_NOT_COMPLETIVE = frozenset({"for", "since", "ever", "never", "always", "before", "yet"})
+
+
+def completive_perfect(words: Sequence[str], i: int,
+                       participles: Mapping[str, VerbForms]) -> tuple[int, str, VerbForms] | None:
+    """``(length, subject, verb)`` if ``words[i:]`` starts with a completive present perfect
+    ("ive finished", "she has already eaten"): the subject + have (+ already) + a participle of a
+    verb in ``participles``, not inverted, and no for/since/ever/never/always/before/yet soon
+    after (continuative and experiential perfects)."""
+    found = subject_have(words, i)
+    if found is None or _inverted(words, i):
+        return None
+    n, subject = found
+    if _at(words, i + n) == "already":
+        n += 1
+    verb = participles.get(_at(words, i + n))
+    if verb is None or _NOT_COMPLETIVE & set(words[i + n + 1:i + n + 7]):
+        return None
+    return n + 1, subject, verb
+
+
+def _completive_participles(verbs: VerbTable, excluded: Iterable[str]) -> dict[str, VerbForms]:
+    """Participle -> verb for verbs whose perfect can be completive (not the stative ``excluded``)."""
+    excluded = frozenset(excluded)
+    return {p: v for p, v in verbs.by_participle.items() if v.base not in excluded}
 
 
 class TokenRule(Perturbation):
@@ -225,6 +345,12 @@ class TokenRule(Perturbation):
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         """New tokens, or ``None`` where the rule does not apply. ``words`` are the fused tokens."""
 
+    @abstractmethod
+    def shows(self, words: Sequence[str]) -> bool:
+        """True when the (fused) words already show this rule's feature, e.g. a training text
+        that already has negative concord. A detector of the rule's *output* pattern, kept
+        conservative: where a form is also standard English it is not counted."""
+
 
 class AintBe(TokenRule):
     """Ain't as the negated present of ``be``: "im not" -> "i aint", "isnt" -> "aint".
@@ -243,6 +369,10 @@ class AintBe(TokenRule):
                 return 2, ["aint"]
             return None
         return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        return any(w == "aint" and _at(words, i + 1) not in ("been", "done", "got", "had")
+                   for i, w in enumerate(words))
 
 
 class AintHave(TokenRule):
@@ -265,6 +395,9 @@ class AintHave(TokenRule):
             return None
         return substitute(tokens, words, match)
 
+    def shows(self, words: Sequence[str]) -> bool:
+        return any(w == "aint" and _at(words, i + 1) in self.participles for i, w in enumerate(words))
+
 
 class InvariantDont(TokenRule):
     """Invariant don't for all persons: "she doesnt care" -> "she dont care"."""
@@ -272,6 +405,10 @@ class InvariantDont(TokenRule):
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         return substitute(tokens, words, lambda w, i: (1, [tokens[i].replace("doesn", "don")])
                           if w[i] == "doesnt" else None)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        return _any_match(words, lambda w, i: w[i] in ("he", "she") and _at(w, i + 1) == "dont"
+                          and not _inverted(w, i))
 
 
 class NegativeConcord(TokenRule):
@@ -284,20 +421,45 @@ class NegativeConcord(TokenRule):
 
     window = 8
 
-    def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
-        out = list(tokens)
-        changed = False
+    def __init__(self, name: str, meta: Mapping[str, Any], verbs: VerbTable) -> None:
+        super().__init__(name, meta)
+        self.verbs = verbs
+
+    def _scope(self, words: Sequence[str]) -> Iterable[int]:
+        """Positions of the words in the scope of a sentential negator."""
         for i, word in enumerate(words):
             if word not in NEGATORS or (word == "not" and _at(words, i - 1) == "or"):
                 continue
             for j in range(i + 1, min(i + 1 + self.window, len(words))):
                 if words[j] in BOUNDARIES or words[j] in _SUBJECT_ONLY or words[j] in NEGATORS:
                     break
-                new = self._negative(words, j)
-                if new is not None:
-                    out[j] = new
-                    changed = True
+                yield j
+
+    def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
+        out = list(tokens)
+        changed = False
+        for j in self._scope(words):
+            new = self._negative(words, j)
+            if new is not None:
+                out[j] = new
+                changed = True
         return out if changed else None
+
+    def shows(self, words: Sequence[str]) -> bool:
+        """A negative indefinite at most three words after a negator in its clause ("cant find no
+        crush", "aint nothing"); "no" only as a determiner ("dont have no money"), not as an
+        answer ("i wouldnt say no"), in "no matter", or as the subject of a new clause ("it does
+        not matter for no one cares")."""
+        def concord(j: int) -> bool:
+            if words[j] not in _NEGATIVE_INDEFINITES or not NEGATORS & set(words[max(0, j - 3):j]):
+                return False
+            after, then = _at(words, j + 1), _at(words, j + 2)
+            if words[j] == "no" and (not after or after == "matter" or after in BOUNDARIES | _PRONOUNS
+                                     | AUXILIARIES | _SUBJECT_ONLY | _NEGATIVE_INDEFINITES):
+                return False
+            verb = after if words[j] != "no" else then
+            return verb not in AUXILIARIES and verb not in self.verbs.by_third
+        return any(concord(j) for j in self._scope(words))
 
     @staticmethod
     def _negative(words: Sequence[str], j: int) -> str | None:
@@ -315,45 +477,50 @@ class CompletiveDone(TokenRule):
     """Completive done: a completed event in the present perfect takes ``done`` + the past form.
 
     "i have already told him" -> "i done told him", "she has finished" -> "she done finished".
-    Continuative and experiential perfects are left alone: stative verbs (``excluded``), "been",
-    and clauses with for/since/ever/never/always/before soon after the verb.
+    Continuative and experiential perfects are left alone (:func:`completive_perfect`): stative
+    verbs (``excluded``), "been", and clauses with for/since/ever/never/always/before soon after.
     """
-
-    _NOT_COMPLETIVE = frozenset({"for", "since", "ever", "never", "always", "before", "yet"})
 
     def __init__(self, name: str, meta: Mapping[str, Any], verbs: VerbTable,
                  excluded: Iterable[str]) -> None:
         super().__init__(name, meta)
-        excluded = frozenset(excluded)
-        self.participles = {p: v for p, v in verbs.by_participle.items() if v.base not in excluded}
+        self.verbs = verbs
+        self.participles = _completive_participles(verbs, excluded)
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
-            found = subject_have(w, i)
-            if found is None or _inverted(w, i):
-                return None
-            n, subject = found
-            if _at(w, i + n) == "already":
-                n += 1
-            verb = self.participles.get(_at(w, i + n))
-            if verb is None or self._NOT_COMPLETIVE & set(w[i + n + 1:i + n + 7]):
-                return None
-            return n + 1, [subject, "done", verb.past]
+            hit = completive_perfect(w, i, self.participles)
+            return None if hit is None else (hit[0], [hit[1], "done", hit[2].past])
         return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        return _any_match(words, lambda w, i: w[i] in _PERSONAL and _at(w, i + 1) == "done"
+                          and _at(w, i + 2) in self.verbs.by_past)
 
 
 class HabitualBe(TokenRule):
-    """Invariant habitual be: "i always feel" -> "i always be feeling", "shes always tired" ->
-    "she always be tired". Needs a habitual adverb, so plain present tense is never rewritten;
+    """Invariant habitual be: "i always feel" -> "i always be feeling", "shes always late" ->
+    "she always be late". Needs a habitual adverb, so plain present tense is never rewritten;
     stative verbs in ``excluded`` (and "have") keep their simple present, and so do verbs whose
-    base and past forms are alike ("i often read" may be past)."""
+    base and past forms are alike ("i often read" may be past).
+
+    The verb must head its own clause with its complement in place: where the next word is an
+    auxiliary or a finite verb ("what i sometimes feel is carried"), a that/if clause, or nothing,
+    the subject and verb sit in a relative clause or a fragment whose gap would strand "be"; verbs
+    in ``object_first`` ("find", "make") must be followed by their object ("i normally find
+    intimidating" has lost it)."""
 
     def __init__(self, name: str, meta: Mapping[str, Any], verbs: VerbTable,
-                 adverbs: Iterable[str], excluded: Iterable[str]) -> None:
+                 adverbs: Iterable[str], excluded: Iterable[str], object_first: Iterable[str]) -> None:
         super().__init__(name, meta)
         self.verbs = verbs
         self.adverbs = frozenset(adverbs)
         self.excluded = frozenset(excluded) | {"have"}
+        self.object_first = frozenset(object_first)
+
+    def _gap(self, word: str) -> bool:
+        """True when ``word`` cannot follow the verb inside its own clause."""
+        return not word or word in AUXILIARIES or word in self.verbs.by_third or word in ("that", "if")
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
@@ -363,7 +530,7 @@ class HabitualBe(TokenRule):
             if found and _at(w, i + found[0]) in self.adverbs:
                 n, subject = found
                 after = _at(w, i + n + 1)
-                if not after or after in ("going", "gonna") or _perfect(w[i], after, self.verbs):
+                if self._gap(after) or after in ("going", "gonna") or _perfect(w[i], after, self.verbs):
                     return None
                 return n + 1, [subject, w[i + n], "be"]
             adverb = _at(w, i + 1)
@@ -372,15 +539,33 @@ class HabitualBe(TokenRule):
             verb = self.verbs.present(w[i], _at(w, i + 2))
             if verb is None or verb.base in self.excluded or verb.base == verb.past:
                 return None
+            after = _at(w, i + 3)
+            if self._gap(after) or (verb.base in self.object_first and after not in _OBJECT_STARTS):
+                return None
             return 3, [w[i], adverb, "be", verb.ing]
         return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        """A subject + (habitual adverb) + "be" + a verb in -ing ("she be working", "i always be
+        feeling"), not where standard English has a subjunctive or bare infinitive ("that you
+        always be happy", "whether they be", "let it be")."""
+        def match(w: Sequence[str], i: int) -> bool:
+            if w[i] not in _PERSONAL or _inverted(w, i) or _at(w, i - 1) in _SUBJUNCTIVE:
+                return False
+            n = 2 if _at(w, i + 1) in self.adverbs else 1
+            return _at(w, i + n) == "be" and _at(w, i + n + 1) in self.verbs.by_ing
+        return _any_match(words, match)
 
 
 class Finna(TokenRule):
     """Finna (fixing to) for the immediate future: "im going to cry" -> "im finna cry",
-    "shes about to leave" -> "shes finna leave". Only after a personal pronoun and present
-    ``be`` (not "it is going to", nor past "was going to"), and not for motion ("going to
-    school"): the word after "to" must be a verb."""
+    "shes about to leave" -> "she finna leave", "they are gonna be late" -> "they finna be late".
+
+    Finna takes the place of "going to"/"about to" and of the copula before it, as zero copula
+    does elsewhere; first person keeps "im" ("I'm finna go"), because AAE does not delete "am"
+    (Labov 1969), and a full "am/is/are" is never left before it. Only after a personal pronoun
+    and present ``be`` (not "it is going to", nor past "was going to"), and not for motion
+    ("going to school"): the word after "to" must be a verb."""
 
     _MARKERS = frozenset({("going", "to"), ("about", "to")})
 
@@ -391,30 +576,52 @@ class Finna(TokenRule):
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
-            n = 1 if w[i] == "gonna" else 2 if (w[i], _at(w, i + 1)) in self._MARKERS else 0
-            if not n or _at(w, i + n) not in self.complements:
+            found = subject_be(w, i)
+            if found is None or found[1] not in _PERSONAL or _inverted(w, i):
                 return None
-            if not any(subject_be(w, i - k) == (k, s) for k in (1, 2) for s in _PERSONAL):
+            n, subject = found
+            k = i + n
+            m = 1 if _at(w, k) == "gonna" else 2 if (_at(w, k), _at(w, k + 1)) in self._MARKERS else 0
+            if not m or _at(w, k + m) not in self.complements:
                 return None
-            return n, ["finna"]
+            head = ("im" if n == 2 else tokens[i]) if subject == "i" else subject
+            return n + m, [head, "finna"]
         return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        return "finna" in words
 
 
 class ZeroCopula(TokenRule):
     """Copula/auxiliary ``be`` absence in the present: "she is happy" -> "she happy".
 
-    Only after the given subject pronouns and, when ``before`` is given, only before those words.
-    Never clause-finally, nor where the predicate was moved away ("how happy she is"), nor in the
-    past tense, nor where a fused "hes"/"its" may stand for "has" ("hes been"), nor before a
-    participle that would then read as an active past ("he is sent" -> "he sent").
+    Only after the given subject pronouns and, when ``before`` is given, only before those words
+    (and, with ``progressive``, before the -ing form of a verb in the table: "im feeling" -> "i
+    feeling"). Never clause-finally, nor where the predicate was moved away ("how happy she
+    is"), nor in the past tense, nor where a fused "hes"/"its" may stand for "has" ("hes been"),
+    nor before a participle that would then read as an active past ("he is sent" -> "he sent").
     """
 
+    _CUES = frozenset({"so", "very", "too", "not"})
+
     def __init__(self, name: str, meta: Mapping[str, Any], verbs: VerbTable,
-                 subjects: Iterable[str], before: Iterable[str] | None = None) -> None:
+                 subjects: Iterable[str], before: Iterable[str] | None = None,
+                 progressive: bool = False) -> None:
         super().__init__(name, meta)
         self.subjects = frozenset(subjects)
         self.before = None if before is None else frozenset(before)
+        self.progressive = progressive
         self.verbs = verbs
+
+    def _predicate(self, w: Sequence[str], i: int, j: int) -> bool:
+        """True when the copula of the subject at ``i`` may be left out before ``w[j]``: a word of
+        ``before``, or with ``progressive`` the -ing form of a verb in the table, though not
+        after "its"/"thats" (possessive "its meaning") nor before an auxiliary, where the
+        clause is a relative one with its gap after the verb ("all i am thinking is")."""
+        if self.before is None or w[j] in self.before:
+            return True
+        return (self.progressive and w[j] in self.verbs.by_ing and w[j] != "being"
+                and w[i] not in ("its", "thats") and _at(w, j + 1) not in AUXILIARIES)
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
@@ -428,12 +635,23 @@ class ZeroCopula(TokenRule):
             passive = self.verbs.by_participle.get(after)
             if passive is not None and passive.past == after:
                 return None
-            if self.before is not None and after not in self.before:
+            if not self._predicate(w, i, i + n):
                 return None
             if _at(w, i - 1) in _EXTRACTION or _at(w, i - 2) in ("how", "what"):
                 return None
             return n, [subject]
         return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        def match(w: Sequence[str], i: int) -> bool:
+            if w[i] not in self.subjects & _SUBJECT_PRONOUNS or _inverted(w, i):
+                return False
+            after, nxt = _at(w, i + 1), _at(w, i + 2)
+            if after in self._CUES:
+                return ((adjectival(nxt) and nxt not in self.verbs.by_past)
+                        or (after == "not" and nxt in self.verbs.by_ing))
+            return after in self.verbs.by_ing and after != "being"
+        return _any_match(words, match)
 
 
 class ZeroThirdPerson(TokenRule):
@@ -457,6 +675,15 @@ class ZeroThirdPerson(TokenRule):
             return n + 1, [*tokens[i:i + n], verb.base]
         return substitute(tokens, words, match)
 
+    def shows(self, words: Sequence[str]) -> bool:
+        def match(w: Sequence[str], i: int) -> bool:
+            if w[i] not in ("he", "she") or _inverted(w, i) or _at(w, i - 1) == "to":
+                return False
+            n = 2 if _at(w, i + 1) in self.adverbs else 1
+            verb = self.verbs.by_base.get(_at(w, i + n))
+            return verb is not None and verb.base not in (verb.past, verb.third)
+        return _any_match(words, match)
+
 
 class StativeProgressive(TokenRule):
     """Progressive with stative verbs: "i know" -> "i am knowing", "she wants" -> "she is wanting".
@@ -465,8 +692,14 @@ class StativeProgressive(TokenRule):
     a to-infinitive only after the verbs in ``with_to`` ("i want to go" -> "i am wanting to go"),
     and not when its verb is left out ("more than they need to").
     The verb needs an object or complement clause: not before a gerund ("i hate feeling"),
-    a clause opener or an auxiliary (the gap of "everyone i know would"). "you know" is left
-    alone (a discourse marker).
+    a clause opener or an auxiliary (the gap of "everyone i know would"), nor before a new
+    subject unless the verb takes a clause (``with_clause``: "i know he is" but not "whatever
+    they want i feel"); after a relativizer ("the things that i want without") the object must
+    follow the verb. "you" counts as a subject only at the start of a clause ("someone like you
+    want"); "you know" (a discourse marker) and "as we know it" (a fixed comparative) are left
+    alone. Verbs in ``standard_progressive`` (whose progressive standard
+    English also uses: "im loving it", "im having a party") do not count as the feature in
+    :meth:`shows`.
     """
 
     _DETERMINERS = frozenset({
@@ -475,17 +708,22 @@ class StativeProgressive(TokenRule):
     })
 
     def __init__(self, name: str, meta: Mapping[str, Any], verbs: VerbTable,
-                 stative: Iterable[str], with_to: Iterable[str], adverbs: Iterable[str]) -> None:
+                 stative: Iterable[str], with_to: Iterable[str], with_clause: Iterable[str],
+                 adverbs: Iterable[str], standard_progressive: Iterable[str]) -> None:
         super().__init__(name, meta)
         self.verbs = verbs
         self.stative = frozenset(stative)
         self.with_to = frozenset(with_to)
+        self.with_clause = frozenset(with_clause)
         self.adverbs = frozenset(adverbs)
+        self.marked = self.stative - frozenset(standard_progressive)
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
             subject = w[i]
             if subject not in HAVE_OF_SUBJECT or subject == "it" or _inverted(w, i):
+                return None
+            if (subject == "you" and not clause_start(w, i)) or _at(w, i - 1) == "as":
                 return None
             n = 2 if _at(w, i + 1) in self.adverbs else 1
             verb = self.verbs.present(subject, _at(w, i + n))
@@ -493,6 +731,10 @@ class StativeProgressive(TokenRule):
                 return None
             after = _at(w, i + n + 1)
             if not after or after in _CLAUSE_OPENERS or after in AUXILIARIES or after.endswith("ing"):
+                return None
+            if after in _SUBJECT_ONLY and verb.base not in self.with_clause:
+                return None
+            if _at(w, i - 1) in _RELATIVIZERS and after not in _OBJECT_STARTS | self._DETERMINERS | {"to"}:
                 return None
             if verb.base == "have" and after not in self._DETERMINERS:
                 return None
@@ -502,32 +744,342 @@ class StativeProgressive(TokenRule):
             return n + 1, [subject, BE_OF_SUBJECT[subject], *tokens[i + 1:i + n], verb.ing]
         return substitute(tokens, words, match)
 
+    def shows(self, words: Sequence[str]) -> bool:
+        def match(w: Sequence[str], i: int) -> bool:
+            found = subject_be(w, i)
+            if found is None or _inverted(w, i):
+                return False
+            k = i + found[0] + (_at(w, i + found[0]) in self.adverbs)
+            verb = self.verbs.by_ing.get(_at(w, k))
+            return verb is not None and verb.base in self.marked
+        return _any_match(words, match)
+
 
 class ClauseFinalTag(TokenRule):
-    """A tag or discourse particle after a complete declarative clause: "... isnt it",
-    "... lah". One of ``tags`` is drawn with the rng; texts that end mid-phrase, open like a
-    question, or already end with a tag are left alone."""
+    """A tag or discourse particle after a short main declarative clause: "... isnt it",
+    "... lah". Texts longer than ``max_words``, questions, texts cut off mid-phrase or holding a
+    subordinate clause (:func:`short_main_clause`), and texts that already hold one of the tags
+    are left alone. With ``subjects``, the clause must open with one of them and hold no
+    first-person word (a confirmation tag asks the hearer to agree with a shared assessment,
+    "it was a lovely day isnt it", not with the speaker's own feelings); with ``affirmative_only``, a negated clause is left alone.
 
-    def __init__(self, name: str, meta: Mapping[str, Any], tags: Sequence[str]) -> None:
+    ``tags`` maps each tag, in order of preference, to the cue phrases that call for it (each
+    particle has its own meaning: Singlish "lor" marks resignation, "leh" softens a tentative
+    statement, "lah" asserts); the first tag with a cue in the text is used, otherwise the tag
+    whose cue list is empty (the default), otherwise none. The choice depends on the text only.
+    Tags are optional (a speaker does not end every clause with one): an eligible text takes
+    one with probability ``rate``, drawn from the case's own rng, which caps the share of cases
+    that differ from their source by a tag alone.
+    """
+
+    def __init__(self, name: str, meta: Mapping[str, Any], tags: Mapping[str, Sequence[str]],
+                 max_words: int, subjects: Iterable[str] | None = None,
+                 affirmative_only: bool = False, rate: float = 1.0) -> None:
         super().__init__(name, meta)
-        self.tags = tuple(tags)
+        self.tags = {tuple(tag.split()): [tuple(c.split()) for c in cues or ()] for tag, cues in tags.items()}
+        defaults = [tag for tag, cues in self.tags.items() if not cues]
+        if len(defaults) > 1:
+            raise AuditError(f"rule {name!r}: at most one tag may have no cues (the default), "
+                             f"got {[' '.join(t) for t in defaults]}")
+        self.default = defaults[0] if defaults else None
+        self.max_words = int(max_words)
+        self.subjects = None if subjects is None else frozenset(subjects)
+        self.affirmative_only = affirmative_only
+        self.rate = float(rate)
+
+    def choose(self, words: Sequence[str]) -> tuple[str, ...] | None:
+        """The tag whose cues the text holds (first in order), else the default tag."""
+        for tag, cues in self.tags.items():
+            if any(_contains(words, cue) for cue in cues):
+                return tag
+        return self.default
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
-        tagged = any(words[-len(tag.split()):] == tag.split() for tag in self.tags)
-        if tagged or not ends_clause(words):
+        if not short_main_clause(words, self.max_words) or any(_contains(words, t) for t in self.tags):
             return None
-        return [*tokens, rng.choice(self.tags)]
+        if self.subjects is not None and (words[0] not in self.subjects or _FIRST_PERSON & set(words)):
+            return None
+        if self.affirmative_only and NEGATORS & set(words):
+            return None
+        tag = self.choose(words)
+        if tag is None or rng.random() >= self.rate:
+            return None
+        return [*tokens, " ".join(tag)]
+
+    def shows(self, words: Sequence[str]) -> bool:
+        for tag in self.tags:
+            if len(tag) == 1 and tag[0] in words:
+                return True
+            if len(tag) > 1 and tuple(words[-len(tag):]) == tag and not _BE_FORMS & set(words[:-len(tag)]):
+                return True
+        return False
+
+
+class DegreeWord(TokenRule):
+    """A degree word in another form: expressive lengthening ("i feel so tired" -> "i feel sooo
+    tired") or Indian English "too much" for "very" ("i was very happy" -> "i was too much happy").
+
+    Only where ``word`` modifies a predicate: after a linking verb (``after``) or before one of
+    ``before`` ("so many"), never before a clause boundary or one of ``blocked`` (determiner uses
+    such as "very first", "very much"), so conjunction "so" ("so i left") stays. With
+    ``adjectives_only``, not before an -ly adverb ("feel very strongly") other than the -ly
+    adjectives listed in ``ly_adjectives`` ("very lonely"), and not in a negated clause ("not
+    feeling very hopeful": "not too much" would read as "not excessively")."""
+
+    def __init__(self, name: str, meta: Mapping[str, Any], word: str, replacement: str,
+                 after: Iterable[str], before: Iterable[str] = (), blocked: Iterable[str] = (),
+                 adjectives_only: bool = False, ly_adjectives: Iterable[str] = ()) -> None:
+        super().__init__(name, meta)
+        self.word = word
+        self.replacement = tuple(replacement.split())
+        self.after = frozenset(after)
+        self.before = frozenset(before)
+        self.blocked = frozenset(blocked)
+        self.adjectives_only = adjectives_only
+        self.ly_adjectives = frozenset(ly_adjectives)
+
+    def _modifies(self, w: Sequence[str], i: int, n: int) -> bool:
+        """True when the degree word at ``w[i:i+n]`` modifies a predicate."""
+        nxt = _at(w, i + n)
+        if not nxt or nxt in BOUNDARIES or nxt in self.blocked:
+            return False
+        if self.adjectives_only and ((nxt.endswith("ly") and nxt not in self.ly_adjectives)
+                                     or NEGATORS & set(w[max(0, i - 3):i])):
+            return False
+        return _at(w, i - 1) in self.after or nxt in self.before
+
+    def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
+        def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
+            if w[i] != self.word or not self._modifies(w, i, 1):
+                return None
+            return 1, [" ".join(self.replacement)]
+        return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        n = len(self.replacement)
+        return _any_match(words, lambda w, i: tuple(w[i:i + n]) == self.replacement and self._modifies(w, i, n)
+                          and (not self.adjectives_only or adjectival(_at(w, i + n))
+                               or _at(w, i + n) in self.ly_adjectives))
+
+
+class ZeroArticle(TokenRule):
+    """Zero article where standard English has "a": in quantity phrases ("a lot of" -> "lot of",
+    "a little bit" -> "little bit") and in "a little" + adjective after a linking verb ("i feel a
+    little sad" -> "i feel little sad"; not before ``not_adjectives`` such as "more" or "like").
+    Not after ``blocked_before`` words ("quite a lot of", "not a little")."""
+
+    def __init__(self, name: str, meta: Mapping[str, Any], phrases: Iterable[str],
+                 linking: Iterable[str], not_adjectives: Iterable[str],
+                 blocked_before: Iterable[str]) -> None:
+        super().__init__(name, meta)
+        if any(p.split()[:1] != ["a"] for p in phrases):
+            raise AuditError(f"rule {name!r}: every phrase must start with the article 'a': {list(phrases)}")
+        self.phrases = [tuple(p.split()[1:]) for p in phrases]
+        self.linking = frozenset(linking)
+        self.not_adjectives = frozenset(not_adjectives)
+        self.blocked_before = frozenset(blocked_before)
+
+    def _bare(self, w: Sequence[str], i: int) -> bool:
+        """True when ``w[i:]`` starts with one of the phrases (without its article) or with
+        "little" + an adjective after a linking verb at ``i - 1``."""
+        if any(tuple(w[i:i + len(p)]) == p for p in self.phrases):
+            return True
+        nxt = _at(w, i + 1)
+        return (_at(w, i) == "little" and _at(w, i - 1) in self.linking and bool(nxt)
+                and nxt not in self.not_adjectives and nxt not in BOUNDARIES)
+
+    def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
+        def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
+            if w[i] != "a" or _at(w, i - 1) in self.blocked_before:
+                return None
+            rest = [*w[:i], *w[i + 1:]]
+            return (1, []) if self._bare(rest, i) else None
+        return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        """A bare quantity phrase or "little" + an adjective right after a linking verb or a verb
+        of having ("feeling little bit better", "have lot of work"), where standard English
+        needs "a" ("when she was little", "an awful lot of" are not counted)."""
+        def match(w: Sequence[str], i: int) -> bool:
+            if _at(w, i - 1) not in self.linking | _QUANTITY_VERBS:
+                return False
+            if any(tuple(w[i:i + len(p)]) == p for p in self.phrases):
+                return True
+            return w[i] == "little" and adjectival(_at(w, i + 1))
+        return _any_match(words, match)
+
+
+class InvertedIndirectQuestion(TokenRule):
+    """Inverted word order in indirect questions: "i dont know why i feel this way" -> "i dont
+    know why do i feel this way", "i wonder what she is doing" -> "i wonder what is she doing",
+    "not sure what i should do" -> "not sure what should i do".
+
+    Only after a predicate that embeds a question (``predicates``: wonder, not sure, dont know,
+    ...) and a wh-word directly followed by a subject pronoun, so free relatives ("i know what i
+    want") and wh-subjects ("what happened") are left alone. ``be`` and the auxiliaries in
+    ``auxiliaries`` move before the subject; a lexical verb takes do-support (do/does/did).
+    """
+
+    def __init__(self, name: str, meta: Mapping[str, Any], verbs: VerbTable,
+                 predicates: Iterable[str], wh: Iterable[str], auxiliaries: Iterable[str]) -> None:
+        super().__init__(name, meta)
+        self.verbs = verbs
+        self.predicates = [tuple(p.split()) for p in predicates]
+        self.wh = frozenset(wh)
+        self.auxiliaries = frozenset(auxiliaries)
+
+    def _after_predicate(self, w: Sequence[str], i: int) -> bool:
+        """True when a question-embedding predicate ends right before ``i``."""
+        return any(tuple(w[max(0, i - len(p)):i]) == p for p in self.predicates)
+
+    def _participle(self, word: str) -> bool:
+        """True when ``word`` makes a preceding "have" an auxiliary (a perfect)."""
+        return word in self.verbs.by_participle or word in ("been", "got")
+
+    def _inverted_clause(self, w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
+        """``(length, new words)`` for the clause "subject + verb" starting at ``i``."""
+        found = subject_be(w, i)
+        if found is not None:
+            n, subject = found
+            if subject not in _PRONOUNS - {"that", "there", "this"} or _perfect(w[i], _at(w, i + n), self.verbs):
+                return None
+            return n, [BE_OF_SUBJECT[subject], subject]
+        found = subject_have(w, i)
+        if found is not None and self._participle(_at(w, i + found[0])):
+            return found[0], [HAVE_OF_SUBJECT[found[1]], found[1]]
+        subject, verb = _at(w, i), _at(w, i + 1)
+        if subject not in _PERSONAL | {"it"}:
+            return None
+        if verb in self.auxiliaries or (verb == "had" and self._participle(_at(w, i + 2))):
+            return 2, [verb, subject]
+        lexical = self.verbs.present(subject, verb) or self.verbs.by_past.get(verb)
+        if lexical is None or lexical.base == lexical.past:
+            return None
+        do = "did" if verb == lexical.past else "does" if subject in THIRD_SINGULAR else "do"
+        return 2, [do, subject, lexical.base]
+
+    def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
+        def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
+            if w[i] not in self.wh or not self._after_predicate(w, i):
+                return None
+            clause = self._inverted_clause(w, i + 1)
+            return None if clause is None else (clause[0] + 1, [tokens[i], *clause[1]])
+        return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        def match(w: Sequence[str], i: int) -> bool:
+            verb, subject = _at(w, i + 1), _at(w, i + 2)
+            return (w[i] in self.wh and self._after_predicate(w, i) and subject in _PERSONAL | {"it"}
+                    and (verb in self.auxiliaries or verb in BE_OF_SUBJECT.values()
+                         or verb in ("do", "does", "did")))
+        return _any_match(words, match)
+
+
+class AlreadyPerfect(TokenRule):
+    """Perfect marker "already": a completive present perfect becomes the bare verb with
+    clause-final "already": "i have finished my work and" -> "i finish my work already and",
+    "ive lost my keys" -> "i lose my keys already".
+
+    The perfect must be completive (:func:`completive_perfect`; stative verbs in ``excluded`` are
+    left alone), its subject must open a main or complement clause (not a relative clause: "the
+    things ive said"), and its verb phrase must end, within ``max_object`` words, at the end of
+    the text or at a conjunction; a verb phrase holding another clause, a to-infinitive or a
+    subject is left alone, where "already" could not go clause-finally."""
+
+    def __init__(self, name: str, meta: Mapping[str, Any], verbs: VerbTable,
+                 excluded: Iterable[str], max_object: int) -> None:
+        super().__init__(name, meta)
+        self.verbs = verbs
+        self.participles = _completive_participles(verbs, excluded)
+        self.excluded = frozenset(excluded)
+        self.max_object = int(max_object)
+
+    def _clause_ends(self, w: Sequence[str], j: int) -> bool:
+        """True when the text ends at ``j`` or a new clause or verb phrase starts there: a
+        conjunction other than and/or, or and/or before a subject or a verb ("and toes" joins
+        two nouns, "and i", "and am" two clauses)."""
+        if j >= len(w) or (w[j] in CONJUNCTIONS and w[j] not in ("and", "or")):
+            return True
+        nxt = _at(w, j + 1)
+        return w[j] in ("and", "or") and (nxt in _SUBJECT_ONLY or nxt in AUXILIARIES or nxt in self.verbs.by_base
+                                          or nxt in self.verbs.by_third or nxt in self.verbs.by_past)
+
+    def _phrase_end(self, w: Sequence[str], start: int) -> int | None:
+        """Where the verb phrase whose object starts at ``start`` ends, or ``None``."""
+        j = start
+        while not self._clause_ends(w, j):
+            if w[j] in BOUNDARIES or w[j] in _SUBJECT_ONLY or w[j] in ("to", "already") or j - start >= self.max_object:
+                return None
+            j += 1
+        return j
+
+    def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
+        def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
+            if not clause_start(w, i):
+                return None
+            hit = completive_perfect(w, i, self.participles)
+            if hit is None:
+                return None
+            n, subject, verb = hit
+            end = self._phrase_end(w, i + n)
+            if end is None:
+                return None
+            return end - i, [subject, verb.base, *tokens[i + n:end], "already"]
+        return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        def match(w: Sequence[str], i: int) -> bool:
+            if w[i] != "already" or (_at(w, i + 1) and _at(w, i + 1) not in CONJUNCTIONS):
+                return False
+            for k in range(max(0, i - self.max_object - 1), i):
+                verb = self.verbs.by_base.get(_at(w, k + 1))
+                if (w[k] in _SUBJECT_PRONOUNS and verb is not None and verb.base != verb.past
+                        and verb.base not in self.excluded):
+                    return True
+            return False
+        return _any_match(words, match)
+
+
+class ExistentialGot(TokenRule):
+    """Existential "got": "there are so many people" -> "got so many people", "theres a problem"
+    -> "got a problem". Only clause-initially (after a conjunction or a verb taking a complement
+    clause), in the present, and before a determiner or quantifier in ``quantifiers`` (so never
+    the negative "there is no", nor locative "there")."""
+
+    #: Quantifiers after clause-initial "got" that only the existential reading allows
+    #: ("got a ..." may be a possessive with the subject left out).
+    _EXISTENTIAL_ONLY = frozenset({"so", "many", "plenty", "lots"})
+
+    def __init__(self, name: str, meta: Mapping[str, Any], quantifiers: Iterable[str]) -> None:
+        super().__init__(name, meta)
+        self.quantifiers = frozenset(quantifiers)
+
+    def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
+        def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
+            if not clause_start(w, i):
+                return None
+            n = 1 if w[i] == "theres" else 2 if w[i] == "there" and _at(w, i + 1) in ("is", "are") else 0
+            if not n or _at(w, i + n) not in self.quantifiers:
+                return None
+            return n, ["got"]
+        return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        return _any_match(words, lambda w, i: w[i] == "got" and clause_start(w, i)
+                          and _at(w, i + 1) in self._EXISTENTIAL_ONLY)
 
 
 class BritishSpelling(TokenRule):
     """US to UK spelling, word by word, through ``respell`` (e.g. breame's table): "color" ->
     "colour", "realize" -> "realise". Words in ``excluded`` are kept (context-dependent or
-    archaic entries such as "practice" or "connection")."""
+    archaic entries such as "practice" or "connection"). ``unspell`` maps a UK spelling back
+    to the US one, which tells whether a text is already in British spelling."""
 
     def __init__(self, name: str, meta: Mapping[str, Any], respell: Callable[[str], str],
-                 excluded: Iterable[str]) -> None:
+                 unspell: Callable[[str], str], excluded: Iterable[str]) -> None:
         super().__init__(name, meta)
         self.respell = respell
+        self.unspell = unspell
         self.excluded = frozenset(excluded)
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
@@ -537,6 +1089,9 @@ class BritishSpelling(TokenRule):
             uk = self.respell(w[i])
             return (1, [uk]) if uk != w[i] else None
         return substitute(tokens, words, match)
+
+    def shows(self, words: Sequence[str]) -> bool:
+        return any(self.unspell(w) != w and self.unspell(w) not in self.excluded for w in words)
 
 
 class Abbreviation(TokenRule):
@@ -548,6 +1103,7 @@ class Abbreviation(TokenRule):
         super().__init__(name, meta)
         self.table = dict(table)
         self.longest = max((len(k) for k in self.table), default=0)
+        self.forms = frozenset(f for forms in self.table.values() for f in forms)
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
@@ -558,26 +1114,5 @@ class Abbreviation(TokenRule):
             return None
         return substitute(tokens, words, match)
 
-
-class Lengthening(TokenRule):
-    """Expressive lengthening of intensifier "so": "i feel so tired" -> "i feel sooo tired".
-
-    Only after a linking verb or before much/many, so conjunction "so" ("so i left") stays.
-    """
-
-    def __init__(self, name: str, meta: Mapping[str, Any], word: str, lengthened: str,
-                 after: Iterable[str], before: Iterable[str]) -> None:
-        super().__init__(name, meta)
-        self.word = word
-        self.lengthened = lengthened
-        self.after = frozenset(after)
-        self.before = frozenset(before)
-
-    def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
-        def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
-            if w[i] != self.word or not _at(w, i + 1) or _at(w, i + 1) in BOUNDARIES:
-                return None
-            if _at(w, i - 1) in self.after or _at(w, i + 1) in self.before:
-                return 1, [self.lengthened]
-            return None
-        return substitute(tokens, words, match)
+    def shows(self, words: Sequence[str]) -> bool:
+        return bool(self.forms & set(words))
