@@ -1,4 +1,5 @@
-"""The robustness suite: typo, casing, punctuation and emoji rules, and the sampled INV suite."""
+"""The robustness suite: typo, casing, punctuation and emoji rules, the words typos leave alone,
+the marks and emoji used, and the hash-ranked sample of the INV suite."""
 from __future__ import annotations
 
 import random
@@ -9,7 +10,9 @@ import pytest
 
 from audit.errors import AuditError
 from audit.generators import robustness as rb
-from audit.suite import SourceData, SuiteSpec, cases_hash, generate, load_spec
+from audit.generators.base import Perturbed
+from audit.suite import (Expectation, SourceData, SuiteSpec, cases_hash, generate, load_spec,
+                         seeded_rng)
 from conftest import read_split
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +67,17 @@ def test_qwerty_neighbours_by_hand() -> None:
     (rb.Casing("upper"), "i feel sad 2day", "I FEEL SAD 2DAY"),
     (rb.Casing("title"), "i feel sad 2day", "I Feel Sad 2day"),
     (rb.AppendToken("punct_exclaim", ("!!!",), separator="", family="punctuation"), "i feel sad ", "i feel sad!!!"),
-    (rb.AppendToken("emoji", ("👀", "✨"), separator=" ", family="emoji"), "i feel sad", "i feel sad 👀"),
+    (rb.AppendToken("emoji", ("📱", "📝"), separator=" ", family="emoji"), "i feel sad",
+     "i feel sad 📱"),
+    # a mark goes only after a word, never after the text's own mark
+    (rb.AppendToken("punct_period", (".",), separator="", family="punctuation", after_word=True),
+     "i feel sad", "i feel sad."),
+    (rb.AppendToken("punct_period", (".",), separator="", family="punctuation", after_word=True),
+     "am i sad?", None),
+    # protected words (emotion words, negations) are never chosen by a typo rule
+    (rb.KeyboardTypo(1, frozenset({"feel"})), "i feel sad", "i feel aad"),
+    (rb.KeyboardTypo(3, frozenset({"feel", "sad"})), "i feel sad", None),
+    (rb.CharSwap(frozenset({"feel"})), "i feel sad", "i feel asd"),
 ])
 def test_rules_by_hand(rule: rb.Perturbation, text: str, expected: str | None) -> None:
     assert rule.perturb(text, FirstPick()) == expected
@@ -102,12 +115,12 @@ def test_generate_on_toy_source() -> None:
     suite = generate(spec, TOY, LABELS, seed=0)
     rules = [r.name for r in rb.build_rules(spec.params, *rb.load_marks(ROOT / "suites" / spec.params["marks"]))]
     assert rules == ["keyboard_typo_1", "keyboard_typo_3", "char_swap", "case_upper", "case_title",
-                     "punct_exclaim", "punct_ellipsis", "punct_question", "emoji"]
+                     "punct_period", "punct_exclaim", "punct_exclaim3", "emoji"]
     assert suite.n_candidates == 5
     # "ok" has no word of three letters, so only the casing, punctuation and emoji rules apply to it.
     for rule in rules:
-        expected = 4 if rule.startswith(("keyboard", "char")) else 5
-        assert suite.coverage[rule] == {"n_candidates": 5, "n_changed": expected}
+        typo = rule.startswith(("keyboard", "char"))
+        assert suite.coverage[rule] == {"n_candidates": 5, "n_changed": 4 if typo else 5}
     assert len(suite.cases) == sum(c["n_changed"] for c in suite.coverage.values())
     for case in suite.cases:
         i = TOY.ids.index(case.source_id)
@@ -116,7 +129,8 @@ def test_generate_on_toy_source() -> None:
         assert case.expectation.kind == "INV" and case.text != case.source_text
     by_id = {c.id: c.text for c in suite.cases}
     assert by_id["robustness:case_upper:t-3"] == "OK"
-    assert by_id["robustness:punct_question:t-0"] == "i feel sad?"
+    assert by_id["robustness:punct_period:t-0"] == "i feel sad."
+    assert by_id["robustness:keyboard_typo_1:t-1"].split()[3] == "happy"  # the emotion word stays
     # INV: the case passes only if the prediction matches the source's.
     case = suite.cases[0]
     assert case.expectation.check("joy", case.label, "joy") is True
@@ -146,6 +160,10 @@ def test_shipped_suite_on_test_split(emotion_data: Path) -> None:
     assert all(c["n_changed"] == size for r, c in suite.coverage.items() if not r.startswith(("keyboard", "char")))
     assert all(c["n_changed"] >= 0.99 * size for c in suite.coverage.values())
     assert len(suite.cases) == sum(c["n_changed"] for c in suite.coverage.values())
+    # Typos that made or unmade an emotion word or a negation were skipped, none emitted.
+    assert sum(c.get("n_skipped", 0) for c in suite.coverage.values()) > 0
+    assert all(rb.keeps_protected_words(c.source_text, c.text, PROTECTED) for c in suite.cases)
+    assert not any(c.text.endswith(("?", "...")) for c in suite.cases)
     assert cases_hash(generate(spec, source, LABELS, seed=0).cases) == cases_hash(suite.cases)
 
 
@@ -166,3 +184,77 @@ def test_summarize_hand_counted() -> None:
     swap = out["accuracy_by_rule"]["char_swap"]
     assert swap["n"] == 3 and swap["source"] == pytest.approx(2 / 3) and swap["perturbed"] == pytest.approx(2 / 3)
     assert swap["drop"] == pytest.approx(0.0)  # two flips, no net accuracy change
+
+
+PROTECTED = rb.load_protected(ROOT / "suites" / "data" / "short_lexicon.yaml")
+
+
+@pytest.mark.parametrize("source, new, kept", [
+    ("i miss my dad", "i miss my sad", False),           # a typo that makes an emotion word
+    ("i ate my food", "i ate my good", False),           # ... or an evaluative one
+    ("i tried so hard", "i tired so hard", False),       # a swap that makes one
+    ("i did it again", "i dint it again", False),        # a typo that makes a (misspelt) negation
+    ("i don t know", "i doh t know", False),             # ... or unmakes a split one
+    ("i feel sad", "i fewl sad", True),
+    ("i feel sad", "I FEEL SAD!!!", True),
+    ("i feel sad", "i feel sad 📱", True),
+])
+def test_keeps_protected_words(source: str, new: str, kept: bool) -> None:
+    assert rb.keeps_protected_words(source, new, PROTECTED) is kept
+    expected = Expectation("INV") if kept else None
+    assert rb.invariance(PROTECTED)(rb.CharSwap(), source, "joy", Perturbed(new)) == expected
+
+
+def test_protected_words_cover_the_lexicon_and_negations() -> None:
+    for word in ("sad", "lonely", "furious", "love", "worried", "good", "dont", "never"):
+        assert word in PROTECTED
+    # Before, a typo could turn "dad" into "sad": now that case is skipped, not emitted.
+    assert rb.KeyboardTypo(1).perturb("dad", FirstPick()) == "sad"
+    assert not rb.keeps_protected_words("dad", "sad", PROTECTED)
+
+
+#: Emoji that carry an emotion or an attitude (faces, hearts, hands, eyes, sparkles, fire, ...).
+_ATTITUDE_EMOJI = set("👀✨🔥💯🙏👍👎🎉🥳💔❤🖤💕😂😭🙄😡😱😍🤔🍕☕🌙")
+
+
+def _attitude(char: str) -> bool:
+    code = ord(char)
+    return (char in _ATTITUDE_EMOJI or 0x1F600 <= code <= 0x1F64F or 0x1F910 <= code <= 0x1F9FF
+            or 0x1F493 <= code <= 0x1F49F or 0x1F44A <= code <= 0x1F450)
+
+
+def test_marks_and_emoji_are_neutral() -> None:
+    punctuation, emoji = rb.load_marks(ROOT / "suites" / "data" / "robustness_marks.yaml")
+    # "?" asks instead of stating and "..." can trail off in sadness: neither keeps the label.
+    assert set(punctuation.values()) == {".", "!", "!!!"}
+    assert emoji and not any(_attitude(c) for e in emoji for c in e)
+
+
+def _rows(n: int) -> SourceData:
+    return SourceData([f"r-{k}" for k in range(n)], [f"text number {k} here" for k in range(n)],
+                      ["joy"] * n)
+
+
+def test_sample_is_stable_when_a_row_is_removed() -> None:
+    source = _rows(40)
+    rank = lambda sid: seeded_rng(0, "robustness", "sample", sid).random()  # noqa: E731
+    before = set(rb.sample_source(source, 10, rank).ids)
+    for removed in ("r-3", next(iter(before))):
+        keep = [k for k, sid in enumerate(source.ids) if sid != removed]
+        smaller = SourceData([source.ids[k] for k in keep], [source.texts[k] for k in keep],
+                             [source.labels[k] for k in keep])
+        after = set(rb.sample_source(smaller, 10, rank).ids)
+        # at most the removed row leaves and one other row comes in
+        assert len(after) == 10 and len(before - after) <= 1 and before - after <= {removed}
+
+
+def test_shipped_sample_keeps_its_rows_when_one_is_dropped(emotion_data: Path) -> None:
+    source = read_split(emotion_data)
+    spec = load_spec(ROOT / "suites" / "robustness.yaml")
+    first = {c.source_id for c in generate(spec, source, LABELS, seed=0).cases}
+    dropped = sorted(first)[0]
+    keep = [k for k, sid in enumerate(source.ids) if sid != dropped]
+    smaller = SourceData([source.ids[k] for k in keep], [source.texts[k] for k in keep],
+                         [source.labels[k] for k in keep])
+    second = {c.source_id for c in generate(spec, smaller, LABELS, seed=0).cases}
+    assert first - second == {dropped} and len(second - first) == 1

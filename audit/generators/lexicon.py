@@ -7,6 +7,7 @@ the suites (a header line, ``#`` comment lines for provenance).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -26,12 +27,26 @@ NEGATORS = frozenset(
 #: "don t" are caught by :func:`has_negation` through their "t" token).
 NEGATION_WORDS = NEGATORS | frozenset(
     "no nothing nobody noone none nowhere neither nor without hardly barely scarcely".split())
+#: Misspelt fused negations, as posts write them: a negatable auxiliary (or a clipped spelling of
+#: one, "di", "cud", "shud", "hav") run together with a garbled "nt"/"not" ("didint", "dint",
+#: "dident", "donot", "doesent", "dosnt", "havnt", "dontt"), and "dnt", "dunno".
+MISSPELT_NEGATOR = re.compile(
+    r"^(?:do|does|dos|did|di|is|was|are|were|have|hav|has|had|could|cud|would|wud|should|shud"
+    r"|must|need)(?:nt|int|ent|nnt|ntt|not|dnt)$|^(?:dnt|dunno)$")
+
+
+def is_negation(tokens: Sequence[str], k: int) -> bool:
+    """Whether ``tokens[k]`` negates: a negation word, a misspelt fused negation, or the "t" of a
+    split one ("don t", "can t")."""
+    t = tokens[k]
+    return (t in NEGATION_WORDS or MISSPELT_NEGATOR.match(t) is not None
+            or (t == "t" and k > 0 and tokens[k - 1].endswith("n")))
 
 
 def has_negation(tokens: Sequence[str]) -> bool:
-    """Whether the tokens hold a negation word, fused ("dont") or split ("don t", "can t")."""
-    return any(t in NEGATION_WORDS or (t == "t" and k > 0 and tokens[k - 1].endswith("n"))
-               for k, t in enumerate(tokens))
+    """Whether the tokens hold a negation: fused ("dont"), misspelt ("didint", "dnt") or split
+    ("don t", "can t")."""
+    return any(is_negation(tokens, k) for k in range(len(tokens)))
 
 
 @dataclass(frozen=True)
@@ -43,11 +58,25 @@ class ClassWords:
     cues: frozenset[str]
 
 
+#: Reserved top-level key of a lexicon file, not a class: emotion words given no class ("love" is
+#: also liking, "worried" is labelled sadness as often as fear, "furious" is too rare in the data
+#: to check). They give no gold label, but a text that holds one carries an emotion the class
+#: words do not settle.
+MIXED_KEY = "mixed"
+
+
+def _check_word(path: Path, word: object, where: str) -> None:
+    """Refuse a lexicon entry that is not one lowercase word."""
+    if not isinstance(word, str) or word != word.lower() or len(word.split()) != 1:
+        raise AuditError(f"lexicon {path}: {word!r} under {where!r} is not one lowercase word")
+
+
 def load_lexicon(path: Path) -> dict[str, ClassWords]:
     """Read a per-class cue-word YAML (``class: {feel: [...], cues: [...]}``) and validate it.
 
     Every word must be a single lowercase token and name exactly one class, because a word listed
-    under two classes would make a minimal case with two contradicting gold labels.
+    under two classes would make a minimal case with two contradicting gold labels. The top-level
+    ``mixed`` list (:data:`MIXED_KEY`) is not a class: :func:`load_mixed_words` reads it.
     """
     raw = load_yaml_mapping(path)
     if not isinstance(raw, dict):
@@ -55,19 +84,34 @@ def load_lexicon(path: Path) -> dict[str, ClassWords]:
     lexicon: dict[str, ClassWords] = {}
     owner: dict[str, str] = {}
     for label, entry in raw.items():
+        if label == MIXED_KEY:
+            continue
         if not isinstance(entry, dict) or set(entry) != {"feel", "cues"}:
             raise AuditError(f"lexicon {path}: class {label!r} needs exactly the keys "
                              "feel and cues")
         feel, extra = list(entry["feel"] or []), list(entry["cues"] or [])
         for word in feel + extra:
-            if not isinstance(word, str) or word != word.lower() or len(word.split()) != 1:
-                raise AuditError(f"lexicon {path}: {word!r} under {label!r} is not one "
-                                 "lowercase word")
+            _check_word(path, word, label)
             if owner.setdefault(word, label) != label:
                 raise AuditError(f"lexicon {path}: {word!r} is listed under both "
                                  f"{owner[word]!r} and {label!r}")
         lexicon[str(label)] = ClassWords(tuple(feel), frozenset(feel + extra))
     return lexicon
+
+
+def load_mixed_words(path: Path) -> frozenset[str]:
+    """The lexicon file's ``mixed`` words (empty when it has none); none may also name a
+    class."""
+    words = load_yaml_mapping(path).get(MIXED_KEY) or []
+    if not isinstance(words, list):
+        raise AuditError(f"lexicon {path}: {MIXED_KEY!r} must be a list of words")
+    classed = frozenset().union(*(entry.cues for entry in load_lexicon(path).values()))
+    for word in words:
+        _check_word(path, word, MIXED_KEY)
+        if word in classed:
+            raise AuditError(f"lexicon {path}: {word!r} is listed under {MIXED_KEY!r} and "
+                             "under a class")
+    return frozenset(words)
 
 
 
