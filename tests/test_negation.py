@@ -1,8 +1,15 @@
-"""The negation suites: each clause rule on hand-worked texts, the not-applicable cases, the DIR
-expectations, the authored MFT file, determinism, coverage and the per-class summary."""
+"""The negation suites: each clause rule on hand-worked texts, what is never negated (think/seem
+"feel", minimizers, embedded and partial scopes, further clauses), the DIR expectation (avoid the
+negated word's class), the same-class skip, the training-data evidence, the authored MFT file,
+determinism, coverage and the per-class summary.
+
+Most tests use a small hand-made vocabulary, so they do not move when the shared lexicon does.
+"""
 from __future__ import annotations
 
+import hashlib
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,45 +18,69 @@ from hypothesis import strategies as st
 
 from audit.errors import AuditError
 from audit.generators import negation
-from audit.generators.lexicon import has_negation, load_lexicon
-from audit.suite import SourceData, cases_hash, generate, load_spec
+from audit.generators.lexicon import MIXED_KEY, has_negation, read_tsv
+from audit.suite import SourceData, SuiteContext, cases_hash, generate, load_spec
 from conftest import read_split
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
-LEXICON = load_lexicon(ROOT / "suites/data/short_lexicon.yaml")
-CUES = frozenset().union(*(words.cues for words in LEXICON.values()))
-RULES = [rule(CUES) for rule in negation.CLAUSE_RULES]
+#: word -> classes: the feeling words of the hand-made vocabulary.
+FEEL = {"sad": ("sadness",), "lonely": ("sadness",), "numb": ("sadness",),
+        "useless": ("sadness",), "happy": ("joy",), "glad": ("joy",), "calm": ("joy",),
+        "adventurous": ("joy",), "loved": ("love",), "annoyed": ("anger",),
+        "angry": ("anger",), "grumpy": ("anger",), "nervous": ("fear",), "scared": ("fear",),
+        "stunned": ("surprise",), "stressed": ("sadness", "anger")}
+#: Further words that signal a class (cues, not feeling-clause complements).
+CUES = {"sadness": {"tears", "cry"}, "joy": {"smile"}, "love": {"hug"}, "anger": {"annoying"},
+        "fear": {"scary"}, "surprise": {"wow"}}
+
+
+def class_words() -> dict[str, frozenset[str]]:
+    words = {label: set(CUES[label]) for label in LABELS}
+    for word, labels in FEEL.items():
+        for label in labels:
+            words[label].add(word)
+    return {label: frozenset(ws) for label, ws in words.items()}
+
+
+MATCHER = negation.ClauseMatcher(FEEL, class_words(), ["joy", "love"])
+RULES = [rule(MATCHER) for rule in negation.CLAUSE_RULES]
 
 
 def negate(text: str) -> dict[str, str]:
     """Every rule's output on ``text``, keeping only the rules that apply."""
     out = {rule.name: rule.perturb(text, random.Random(0)) for rule in RULES}
-    return {name: new for name, new in out.items() if new is not None}
+    return {name: new.text for name, new in out.items() if new is not None}
+
+
+def skip_reason(text: str) -> str | None:
+    """Why the text's first feeling clause gives no case (None when it gives one)."""
+    clause = MATCHER.first_clause(text)
+    return "no feeling clause" if clause is None else clause.skip
 
 
 @pytest.mark.parametrize("text, rule, expected", [
     ("i feel so lonely tonight", "i_feel", "i dont feel so lonely tonight"),
     ("i just feel sad", "i_feel", "i just dont feel sad"),
     ("i always feel nervous around him", "i_feel", "i never feel nervous around him"),
-    ("i feel like a failure", "i_feel", "i dont feel like a failure"),
-    ("i felt so happy", "i_felt", "i didnt feel so happy"),
-    ("i still felt guilty", "i_felt", "i still didnt feel guilty"),
-    ("i can feel the love", "modal_feel", "i cant feel the love"),
-    ("i would feel awful", "modal_feel", "i wouldnt feel awful"),
-    ("i am feeling blessed", "i_am", "i am not feeling blessed"),
-    ("i am so excited", "i_am", "i am not so excited"),
-    ("im feeling rotten", "im", "im not feeling rotten"),
+    ("i felt happy", "i_felt", "i didnt feel happy"),
+    ("i still felt useless", "i_felt", "i still didnt feel useless"),
+    ("i do feel stressed", "modal_feel", "i dont feel stressed"),
+    ("i can feel calm", "modal_feel", "i cant feel calm"),
+    ("i am feeling loved", "i_am", "i am not feeling loved"),
+    ("i am so glad", "i_am", "i am not so glad"),
+    ("im feeling grumpy", "im", "im not feeling grumpy"),
     ("im still feeling nervous", "im", "im still not feeling nervous"),
     ("i was feeling grumpy", "i_was", "i wasnt feeling grumpy"),
-    ("i was a bit scared", "i_was", "i wasnt a bit scared"),
+    ("i was getting scared", "i_was", "i wasnt getting scared"),
     ("i was just so happy", "i_was", "i was just not so happy"),
-    ("ive been feeling low", "ive_been", "i havent been feeling low"),
-    ("i have been feeling low", "ive_been", "i havent been feeling low"),
-    ("it made me feel small", "made_me_feel", "it didnt make me feel small"),
-    ("that makes me feel proud", "made_me_feel", "that doesnt make me feel proud"),
-    ("they make me feel safe", "made_me_feel", "they dont make me feel safe"),
+    ("ive been feeling lonely", "ive_been", "i havent been feeling lonely"),
+    ("i have been feeling lonely", "ive_been", "i havent been feeling lonely"),
+    ("it made me feel useless", "made_me_feel", "it didnt make me feel useless"),
+    ("this makes me feel glad", "made_me_feel", "this doesnt make me feel glad"),
+    ("they make me feel calm", "made_me_feel", "they dont make me feel calm"),
     ("it makes me so happy", "made_me_feel", "it doesnt make me so happy"),
+    ("i feel scared when the voices start", "i_feel", "i dont feel scared when the voices start"),
 ])
 def test_each_rule_negates_its_clause(text: str, rule: str, expected: str) -> None:
     assert negate(text) == {rule: expected}
@@ -57,65 +88,119 @@ def test_each_rule_negates_its_clause(text: str, rule: str, expected: str) -> No
 
 @pytest.mark.parametrize("text, expected", [
     ("i m feeling sad", {"im": "i m not feeling sad"}),
-    ("it s late and i feel alone", {"i_feel": "it s late and i don t feel alone"}),
     ("i ve been feeling lonely", {"ive_been": "i haven t been feeling lonely"}),
-    ("i was so scared and i couldn t move", {"i_was": "i wasn t so scared and i couldn t move"}),
+    ("it s late i know i feel lonely", {"i_feel": "it s late i know i don t feel lonely"}),
 ])
 def test_split_apostrophe_style_is_kept(text: str, expected: dict[str, str]) -> None:
     assert negate(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("i feel some relief too", "i dont feel any relief either"),
-    ("i feel like something is wrong", "i dont feel like anything is wrong"),
-    ("i feel weepy already", "i dont feel weepy yet"),
-    ("i feel so useless some days", "i dont feel so useless some days"),
-    ("i feel angry at someone i did something for",
-     "i dont feel angry at anyone i did something for"),
-    ("i feel sad too and you feel it too", "i dont feel sad either and you feel it too"),
-    ("i feel sometimes somewhat lost", "i dont feel sometimes somewhat lost"),
+    ("i feel sad for someone", "i dont feel sad for anyone"),
+    ("i feel nervous already", "i dont feel nervous yet"),
+    ("i feel sad too", "i dont feel sad either"),
+    ("i feel angry at someone you know", "i dont feel angry at anyone you know"),
 ])
 def test_negative_polarity_items_are_fixed_in_scope(text: str, expected: str) -> None:
     assert negate(text) == {"i_feel": expected}
 
 
-def test_only_the_first_feeling_clause_is_negated_by_one_rule() -> None:
-    assert negate("i was so scared and i feel sad") == {
-        "i_was": "i wasnt so scared and i feel sad"}
-    assert negate("i feel sad and i was so scared") == {
-        "i_feel": "i dont feel sad and i was so scared"}
+@pytest.mark.parametrize("text", [
+    # before: "i dont feel like a failure", "i dont feel that ...": "feel" in its think/seem
+    # sense was negated though no emotion was; after: no feeling clause, no case
+    "i feel like a failure",
+    "i feel that everyone is against me",
+    "i feel i should go home",
+    "i feel it in my bones",
+    "i feel if i leave now",
+    "i feel as if im sad",
+    "i feel the need to scream",
+    "i felt like a sad clown",
+    "it made me feel like a fool",
+    # no emotion word after the copula, or not first person
+    "i was playing football",
+    "she feels sad",
+    "",
+])
+def test_think_seem_feel_and_non_feeling_clauses_give_no_case(text: str) -> None:
+    assert negate(text) == {}
+    assert skip_reason(text) == "no feeling clause"
+
+
+@pytest.mark.parametrize("text, reason", [
+    # before: "i dont feel a little stunned" (nonsense); after: skipped
+    ("i feel a little stunned", "degree"),
+    ("i feel a bit nervous", "degree"),
+    ("i feel slightly sad", "degree"),
+    ("i feel kind of lonely", "degree"),
+    ("i was pretty scared", "degree"),
+    ("i feel extremely happy", "degree"),  # "not extremely happy" is still somewhat happy
+    ("i feel totally calm", "degree"),
+    ("i feel more nervous", "degree"),
+    ("i feel strangely calm", "degree"),
+    ("i was so scared that i cried", "result clause"),
+    ("i was so happy i cried", "result clause"),
+    ("i was too scared to move", "result clause"),
+    ("i was nervous at first", "partial scope"),
+    ("i was happy until he left", "partial scope"),
+    ("sometimes i feel so sad", "partial scope"),
+    ("i feel so useless some days", "partial scope"),
+    ("i feel so lonely all the time", "partial scope"),
+    ("i feel grumpy the whole day", "partial scope"),
+    ("at times i feel useless", "partial scope"),
+    ("i always feel so lonely", "emphatic never"),  # "i never feel so lonely" reads emphatic
+    ("i feel sad that nobody came", "negation in clause"),
+    ("i dont think i feel sad", "negation in clause"),
+    ("i didnt feel sad", "negated already"),
+    ("im not feeling nervous", "negated already"),
+    # before: "... and it s seriously like the whole thing is ruined" kept the sadness
+    ("i feel so sad and it s seriously like my life is ruined", "other clauses"),
+    ("i feel happy but i know it wont last", "other clauses"),
+    ("i feel sad because i forgot", "other clauses"),
+    ("i wake too early so i feel grumpy", "other clauses"),
+    ("im feeling calm so hopefully things improve", "other clauses"),
+    ("im feeling adventurous i might even bake a cake", "other clauses"),
+    ("i woke up on the sofa this morning and i feel sad", "other clauses"),
+])
+def test_what_cannot_be_negated_cleanly_is_skipped(text: str, reason: str) -> None:
+    assert negate(text) == {}
+    assert skip_reason(text) == reason
 
 
 @pytest.mark.parametrize("text", [
-    "i feel like nobody cares",  # negation inside the clause
-    "i dont feel happy but i feel sad",  # the first feeling clause is already negated
-    "i don t really feel sad and i feel tired",
-    "im not feeling great so i feel like sleeping",
-    "i hate how i feel",  # embedded: the speaker's feeling is "hate"
+    # before: "i need a break or im not feeling stressed out" (nonsense); after: no case
+    "i need a break or im feeling stressed out",
     "if i feel sad i call my mom",
-    "how else can i feel",  # question inversion
-    "i was playing football",  # no emotion word after the copula
+    "i hate how i feel",
+    "i dont know why i feel so sad",
+    "i feel that i am so happy",
+    "how else can i feel",
+    "i would feel sad",  # hypothetical modal
+    "i should feel glad",  # deontic modal
     "this has made me feel sad",  # no room for a negation after "has"
-    "to make me feel better",
-    "she feels sad",  # not first person
-    "",
+    "to make me feel happy",
 ])
-def test_not_applicable(text: str) -> None:
+def test_embedded_conditional_and_modal_clauses_are_not_candidates(text: str) -> None:
     assert negate(text) == {}
 
 
-def test_a_negation_in_another_clause_does_not_block() -> None:
-    assert negate("i feel sad but not for long") == {"i_feel": "i dont feel sad but not for long"}
+def test_an_adjunct_clause_may_follow_and_a_short_lead_in_precede() -> None:
+    assert negate("i feel nervous when he calls") == {
+        "i_feel": "i dont feel nervous when he calls"}
+    assert negate("when i got home i was so scared") == {
+        "i_was": "when i got home i wasnt so scared"}
+    assert negate("i know i feel calm") == {"i_feel": "i know i dont feel calm"}
 
 
-def test_feeling_complement_needs_an_emotion_word_within_three_modifiers() -> None:
-    assert negate("i was kind of a bit nervous") == {}
-    assert negate("i was a bit nervous") == {"i_was": "i wasnt a bit nervous"}
+def test_emphatic_never_so_is_not_read_as_negated() -> None:
+    assert skip_reason("i was never so happy") == "emphatic never"
+    assert skip_reason("i was never happy") == "negated already"
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from("i im feel felt am was so sad happy not dont some too and how "
-                                "made me it feeling ive been can t m".split()), max_size=12))
+                                "made me it feeling ive been can t m like a bit".split()),
+                max_size=12))
 def test_any_output_adds_a_negation_and_only_one_rule_applies(words: list[str]) -> None:
     text = " ".join(words)
     out = negate(text)
@@ -124,34 +209,108 @@ def test_any_output_adds_a_negation_and_only_one_rule_applies(words: list[str]) 
         assert new != text and has_negation(new.split())
 
 
+def write_suite(folder: Path) -> Path:
+    """A negation suite on a hand-made lexicon (with an unclassed word) and class-word file."""
+    lexicon = folder / "lexicon.yaml"
+    lines = [f"{label}:\n  feel: [{', '.join(w for w, ls in FEEL.items() if ls == (label,))}]\n"
+             f"  cues: [{', '.join(sorted(CUES[label]))}]\n" for label in LABELS]
+    lexicon.write_text("".join(lines) + f"{MIXED_KEY}: [lol]\n", encoding="utf-8")
+    (folder / "class_words.tsv").write_text(
+        "# hand-made\nword\tclasses\nstressed\tsadness,anger\ncrying\tsadness\n",
+        encoding="utf-8")
+    spec = folder / "negation.yaml"
+    spec.write_text(
+        "name: negation\ndescription: test\ngenerator: negation\ntest_type: DIR\n"
+        "params:\n  part: derived\n  lexicon: lexicon.yaml\n  class_words: class_words.tsv\n"
+        "  positive_labels: [joy, love]\n", encoding="utf-8")
+    return spec
+
+
+def test_expectation_avoids_the_negated_words_class(tmp_path: Path) -> None:
+    spec = load_spec(write_suite(tmp_path))
+    source = SourceData(
+        ["s0", "s1", "s2", "s3", "s4", "s5"],
+        ["i feel nervous", "i felt so loved", "im happy", "i feel stressed", "i was playing",
+         "i feel like crying"],
+        # s0's gold is not the negated word's class: the expectation follows the word
+        ["joy", "love", "joy", "anger", "anger", "sadness"])
+    suite = generate(spec, source, LABELS, seed=0)
+    by_id = {c.id: c for c in suite.cases}
+    assert sorted(by_id) == ["negation:i_feel:s0", "negation:i_feel:s3", "negation:i_felt:s1",
+                             "negation:im:s2"]
+    nervous, loved = by_id["negation:i_feel:s0"], by_id["negation:i_felt:s1"]
+    happy, stressed = by_id["negation:im:s2"], by_id["negation:i_feel:s3"]
+    # before: a non-positive source only had to differ from the source prediction
+    assert nervous.expectation.avoid == ("fear",) and not nervous.expectation.avoid_source
+    assert nervous.meta == {"negated_word": "nervous", "negated_class": "fear",
+                            "source_label": "joy"}
+    assert loved.text == "i didnt feel so loved" and loved.expectation.avoid == ("joy", "love")
+    assert happy.expectation.avoid == ("joy", "love")
+    assert stressed.expectation.avoid == ("sadness", "anger")  # both classes the data gives it
+    assert stressed.meta["negated_class"] == "sadness+anger"
+    assert all(c.label is None and c.expectation.kind == "DIR" for c in suite.cases)
+    assert nervous.expectation.check("joy", None, "fear")
+    assert not nervous.expectation.check("fear", None, "joy")
+
+
+@pytest.mark.parametrize("text", [
+    "i feel annoyed by his annoying voice",  # a second anger word
+    "i feel sad about my tears",  # a lexicon cue of the class
+    "i feel stressed about crying",  # a class-words word of one of its classes
+    "i was happy to see his hug",  # love counts for a joy word: both are avoided
+    "i feel so sad lol",  # an unclassed word signals every class
+    "i feel numb with a numb heart",  # the same word again
+])
+def test_same_class_elsewhere_is_skipped(tmp_path: Path, text: str) -> None:
+    spec = load_spec(write_suite(tmp_path))
+    suite = generate(spec, SourceData(["s"], [text], ["sadness"]), LABELS, seed=0)
+    assert suite.cases == []
+    assert sum(v.get("n_skipped", 0) for v in suite.coverage.values()) == 1
+
+
+def test_another_class_elsewhere_is_kept(tmp_path: Path) -> None:
+    spec = load_spec(write_suite(tmp_path))
+    suite = generate(spec, SourceData(["s"], ["i feel sad about the scary movie"], ["sadness"]),
+                     LABELS, seed=0)
+    assert [c.text for c in suite.cases] == ["i dont feel sad about the scary movie"]
+    assert suite.cases[0].expectation.avoid == ("sadness",)
+
+
+def test_train_evidence_counts_the_label_convention(tmp_path: Path) -> None:
+    spec = load_spec(write_suite(tmp_path))
+    rows = [("i didnt feel useless", "sadness"),    # negated, labelled with its class
+            ("i dont feel happy", "joy"),
+            ("i dont feel calm at the moment", "love"),  # love counts as a joy word's class
+            ("i wasnt scared", "fear"),
+            ("im not angry", "joy"),               # consistent with the suite's expectation
+            ("i feel sad", "sadness"),             # not negated
+            ("i dont feel like going out", "joy"),  # think/seem "feel"
+            ("i dont feel a little sad", "sadness"),  # minimizer
+            ("i dont feel sad and i cry", "sadness"),  # further clause
+            ("i was never so happy", "joy")]       # emphatic
+    train = SourceData([f"t{k}" for k in range(len(rows))], [t for t, _ in rows],
+                       [label for _, label in rows])
+    out = negation.train_evidence(SuiteContext(spec, train, LABELS, 0), train)
+    assert (out["n_train"], out["n_matched"], out["n_consistent"]) == (10, 5, 1)
+    assert out["label_counts"] == {"sadness": 1, "joy": 2, "love": 1, "fear": 1}
+    assert out["consistent_rate"]["value"] == pytest.approx(0.2)
+    assert out["summary"] == ("train: 5 texts open with an already negated feeling clause; 80% "
+                              "are labelled with the negated word's class, which this suite "
+                              "counts as a failure")
+    empty = SourceData(["t"], ["i feel sad"], ["sadness"])
+    none = negation.train_evidence(SuiteContext(spec, empty, LABELS, 0), empty)
+    assert none["n_matched"] == 0 and none["consistent_rate"] is None
+
+
+def test_class_words_file_errors(tmp_path: Path) -> None:
+    spec_path = write_suite(tmp_path)
+    (tmp_path / "class_words.tsv").write_text("word\tclasses\nodd\tcalm\n", encoding="utf-8")
+    with pytest.raises(AuditError, match="unknown labels"):
+        generate(load_spec(spec_path), SourceData([], [], []), LABELS, seed=0)
+
+
 def _spec(name: str):
     return load_spec(ROOT / "suites" / f"{name}.yaml")
-
-
-def test_derived_cases_expectations_and_ids() -> None:
-    source = SourceData(["s0", "s1", "s2", "s3"],
-                        ["i feel happy today", "i felt so alone", "i was playing",
-                         "im feeling loved"],
-                        ["joy", "sadness", "anger", "love"])
-    suite = generate(_spec("negation"), source, LABELS, seed=0)
-    by_id = {c.id: c for c in suite.cases}
-    assert sorted(by_id) == ["negation:i_feel:s0", "negation:i_felt:s1", "negation:im:s3"]
-    joy, sad, love = (by_id[f"negation:{key}"] for key in ("i_feel:s0", "i_felt:s1", "im:s3"))
-    assert joy.text == "i dont feel happy today" and joy.source_text == "i feel happy today"
-    assert joy.expectation.kind == "DIR" and set(joy.expectation.avoid) == {"joy", "love"}
-    assert not joy.expectation.avoid_source
-    assert sad.expectation.avoid_source and sad.expectation.avoid == ()
-    assert love.expectation.avoid == joy.expectation.avoid
-    assert all(c.label is None for c in suite.cases)
-    assert [c.meta["source_label"] for c in suite.cases] == ["joy", "sadness", "love"]
-    assert suite.n_candidates == 4
-    assert suite.coverage["i_feel"] == {"n_candidates": 4, "n_changed": 1}
-    assert sum(v["n_changed"] for v in suite.coverage.values()) == 3
-    # a DIR case passes when the prediction leaves the avoided labels / the source prediction
-    assert joy.expectation.check("sadness", None, "joy")
-    assert not joy.expectation.check("love", None, "joy")
-    assert sad.expectation.check("joy", None, "sadness")
-    assert not sad.expectation.check("sadness", None, "sadness")
 
 
 def test_same_seed_same_cases() -> None:
@@ -163,26 +322,57 @@ def test_same_seed_same_cases() -> None:
 
 def test_authored_statements() -> None:
     suite = generate(_spec("negation_mft"), SourceData([], [], []), LABELS, seed=0)
-    assert len(suite.cases) >= 100
+    assert len(suite.cases) >= 120
     assert len({c.text for c in suite.cases}) == len(suite.cases)
+    by_text = {c.text: c for c in suite.cases}
     for case in suite.cases:
         assert case.rule == "authored" and case.expectation.kind == "MFT"
         assert case.expectation.labels and set(case.expectation.labels) <= set(LABELS)
         assert case.meta["source_label"] in LABELS
         assert case.text == case.text.lower() and "'" not in case.text
         assert has_negation(case.text.split())
-    first = next(c for c in suite.cases if c.text == "i am not afraid anymore")
-    assert first.expectation.labels == ("joy",) and first.meta["source_label"] == "fear"
+        digest = hashlib.sha1(case.text.encode()).hexdigest()[:10]
+        assert case.id == f"negation_mft:authored:{digest}"  # ids hash the text
     assert {c.meta["source_label"] for c in suite.cases} == set(LABELS)
+    first = by_text["i am not afraid anymore"]
+    assert first.expectation.labels == ("joy",) and first.meta["source_label"] == "fear"
+    # rows re-read: an emphatic negation is filed under the emotion it keeps and allows it;
+    # a statement that only denies an emotion allows every other label; illness is left out
+    happier = by_text["i couldnt be happier with my new home"]
+    assert happier.meta["source_label"] == "joy" and happier.expectation.labels == ("joy",)
+    offended = by_text["i wasnt offended by his joke"]
+    assert set(offended.expectation.labels) == set(LABELS) - {"anger"}
+    assert "i am not feeling well today" not in by_text
+    assert "no one showed up to my party" not in by_text
+
+
+def test_authored_negated_feeling_clauses_exclude_the_negated_class() -> None:
+    """What train_evidence says of the authored suite holds: every statement that the derived
+    matcher reads as a negated feeling clause excludes the negated word's class."""
+    spec = _spec("negation_mft")
+    matcher = negation.load_matcher(SuiteContext(spec, SourceData([], [], []), LABELS, 0))
+    suite = generate(spec, SourceData([], [], []), LABELS, seed=0)
+    checked = 0
+    for case in suite.cases:
+        clause = matcher.first_clause(case.text)
+        if clause is not None and clause.negated and clause.skip == "negated already":
+            checked += 1
+            assert not set(case.expectation.labels) & set(
+                matcher.avoided(clause.complement.labels)), case.text
+    assert checked >= 10
 
 
 def test_authored_file_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tsv"
-    bad.write_text("i am not sad\tjoy,calm\tsadness\n", encoding="utf-8")
+    bad.write_text("text\tallowed\tnegated_emotion\ni am not sad\tjoy,calm\tsadness\n",
+                   encoding="utf-8")
     with pytest.raises(AuditError, match="unknown labels"):
         negation.read_statements(bad, LABELS)
-    bad.write_text("i am not sad\tjoy\n", encoding="utf-8")
-    with pytest.raises(AuditError, match="expected text"):
+    bad.write_text("text\tallowed\ni am not sad\tjoy\n", encoding="utf-8")
+    with pytest.raises(AuditError, match="negated_emotion"):
+        negation.read_statements(bad, LABELS)
+    bad.write_text("i am not sad\tjoy\tsadness\n", encoding="utf-8")  # no header line
+    with pytest.raises(AuditError, match="header"):
         negation.read_statements(bad, LABELS)
 
 
@@ -212,11 +402,53 @@ def test_summarize_flip_rate_counts_only_sources_the_model_got_right() -> None:
 
 def test_coverage_on_the_test_split(emotion_data: Path) -> None:
     source = read_split(emotion_data)
-    suite = generate(_spec("negation"), source, LABELS, seed=0)
+    spec = _spec("negation")
+    suite = generate(spec, source, LABELS, seed=0)
+    matcher = negation.load_matcher(SuiteContext(spec, source, LABELS, 0))
     assert suite.n_candidates == len(source.texts) == 2000
-    assert all(v["n_candidates"] == 2000 and v["n_changed"] > 0 for v in suite.coverage.values())
+    assert all(v["n_candidates"] == 2000 for v in suite.coverage.values())
     assert sum(v["n_changed"] for v in suite.coverage.values()) == len(suite.cases)
     assert len({c.source_id for c in suite.cases}) == len(suite.cases)  # one clause per text
-    assert 0.5 < len(suite.cases) / 2000 < 0.7
+    assert 50 < len(suite.cases) < 600
     for case in suite.cases:
         assert has_negation(case.text.split()) and case.text != case.source_text
+        assert case.meta["negated_word"] in case.source_text.split()
+        assert case.expectation.avoid == matcher.avoided(case.meta["negated_class"].split("+"))
+        # the negated text reads as an already negated feeling clause of the same word
+        clause = matcher.first_clause(case.text)
+        assert clause is not None and clause.negated
+        assert clause.complement.word == case.meta["negated_word"]
+
+
+def test_train_evidence_on_the_training_split(emotion_data: Path) -> None:
+    train = read_split(emotion_data, "train")
+    out = negation.train_evidence(SuiteContext(_spec("negation"), train, LABELS, 0), train)
+    assert out["n_train"] == 16000 and out["n_matched"] >= 30
+    # the dataset labels the emotion word: most negated clauses keep its class
+    assert out["consistent_rate"]["value"] < 0.2
+
+
+def test_class_words_match_the_training_split(emotion_data: Path) -> None:
+    """Each listed word's classes are those holding at least 20% of the training texts where it
+    follows "i feel", "i felt" or "feeling" (degree words skipped), as the file's header says."""
+    degree = set("so very really pretty quite rather too extremely incredibly totally completely "
+                 "absolutely super truly fairly slightly kinda kind of a bit little more most "
+                 "somewhat utterly deeply just still even less much lot sort".split())
+    train = read_split(emotion_data, "train")
+    counts: dict[str, Counter] = {}
+    for text, label in zip(train.texts, train.labels):
+        tokens = text.split()
+        for i, token in enumerate(tokens):
+            if (token == "i" and tokens[i + 1:i + 2] in (["feel"], ["felt"])) or token == "feeling":
+                j = i + 2 if token == "i" else i + 1
+                while j < len(tokens) and tokens[j] in degree:
+                    j += 1
+                if j < len(tokens):
+                    counts.setdefault(tokens[j], Counter())[label] += 1
+                break
+    for row in read_tsv(ROOT / "suites/data/negation_class_words.tsv", ("word", "classes")):
+        seen = counts.get(row["word"], Counter())
+        n = sum(seen.values())
+        assert n >= 3, row["word"]
+        assert set(row["classes"].split(",")) == {c for c, k in seen.items() if k / n >= 0.2}, \
+            row["word"]

@@ -1,28 +1,69 @@
-"""Negation: does negating the speaker's feeling move the prediction away from the stated emotion?
+"""Negation: does negating the speaker's feeling move the prediction away from the negated emotion?
 
 Two suites use this module (``params.part``):
 
-- ``derived`` (DIR): the first first-person feeling clause of each test text is negated by a rule
-  in the data's style (lowercase, no apostrophes): "i feel" -> "i dont feel", "i felt" -> "i didnt
-  feel", "im feeling" -> "im not feeling", "i was" -> "i wasnt", "ive been feeling" -> "i havent
-  been feeling", "made me feel" -> "didnt make me feel", and close variants. Only the text's first
-  feeling clause is negated, by the one rule of its kind, so a text gives at most one case. A
-  clause that already holds a negation is left alone (the text is not applicable), and so is a
-  clause embedded under "how", "what", "if", "when", ... whose negation does not negate what the
-  speaker feels. Negative-polarity items after the negated verb are fixed (some -> any, something
-  -> anything, already -> yet, a final too -> either). Texts that use the split apostrophe
-  style ("i m", "don t") get split negations ("i don t feel").
-  Expectation: a joy or love source must leave the positive labels; a sadness, anger, fear or
-  surprise source must not keep the model's own prediction on the source.
-- ``authored`` (MFT): hand-written negated statements with the labels they allow, read from a
-  TSV file.
+- ``derived`` (DIR): the first first-person *feeling clause* of each test text is negated by a
+  rule in the data's style (lowercase, no apostrophes): "i feel" -> "i dont feel", "i felt" -> "i
+  didnt feel", "i do/did/can feel" -> "i dont/didnt/cant feel", "im (feeling)" -> "im not
+  (feeling)", "i am" -> "i am not", "i was" -> "i wasnt", "ive been" -> "i havent been", "made me
+  feel" -> "didnt make me feel". A feeling clause is one whose complement is the emotion itself:
+  an emotion adjective or participle (``lexicon`` class words, and the dataset's own emotion
+  words in ``class_words``) right after the verb, the copula (optionally "feeling" or "getting")
+  or "made me (feel)", with at most three degree words between. "feel" in its think/seem sense
+  ("i feel like ...", "i feel that ...", "i feel i ...", "i feel it", "i feel as if", "i feel the
+  need") has no such complement, so it is never negated. A text gives at most one case: the one
+  rule of its first feeling clause. Split-apostrophe texts ("i m", "don t") get split negations;
+  negative-polarity items after the negated verb are fixed (some -> any, already -> yet, a final
+  too -> either).
+
+  **Expectation.** The prediction must avoid the class of the negated emotion word: the
+  lexicon's class, or for a word the lexicon does not class, every class the training data gives
+  it ("stressed": sadness and anger). For a joy or love word it must avoid both
+  (``positive_labels``): "i dont feel loved" is no more joy than "i dont feel happy" is love; the
+  negation of either positive feeling is not the other one. Nothing else is asked: what a
+  negated feeling *is* ("not happy" may be sad, angry or flat) is not settled by the text.
+
+  **Skipped, never emitted** (no clean negation, or no clean expectation), each with its reason
+  in :attr:`Clause.skip`:
+
+  - ``negated already``: the first feeling clause is negated in the source ("i didnt feel
+    humiliated"); ``negation in clause``: another negation stands in its clause;
+  - embedded clauses are not candidates: after how, what, why, if, when, unless, or, than,
+    that, ... ("i need a break or im feeling stressed"), in inverted questions ("how else can i
+    feel"), under hypothetical or deontic modals ("i would/should feel");
+  - ``degree``: a degree word that does not negate cleanly stands before the emotion word:
+    minimizers ("i dont feel a little stunned": a bit, slightly, kind of, somewhat, pretty,
+    quite, ...), maximizers whose negation leaves part of the emotion ("not completely safe",
+    "not extremely happy"), comparatives (more, less, even, much) and other -ly adverbs;
+  - ``result clause``: the negated degree heads a result clause ("i wasnt so scared that i
+    cried", "not too scared to move"); ``emphatic never``: "never so" reads as a superlative
+    ("i never feel so pressured", "i was never so happy");
+  - ``partial scope``: times and quantifiers that a negation makes partial ("i wasnt nervous at
+    first", "... until", "sometimes", "some days", "all the time", "every", "a lot"): the emotion
+    is still asserted for the other times;
+  - ``other clauses``: the text makes another assertion that may carry the same emotion and that
+    the negation would contradict: a further clause after "and", "but", "because", "so" or a
+    run-on subject ("i dont feel really shitty and it s seriously like the whole thing is
+    ruined"), or a connective or more than five words before the clause ("i wake too early so i
+    feel grumpy"). Only an adjunct clause ("when ...", "if ...") may follow;
+  - (expectation) the text carries the negated word's class elsewhere: another word of that
+    class (lexicon, ``class_words``), or an unclassed lexicon word that ``class_words`` does not
+    place, which counts for every class ("i feel annoyed by his annoying voice").
+
+  **Data convention.** In the train split, nearly all texts whose first feeling clause is
+  already negated (found with this matcher, same skips) carry the class of the negated word
+  ("i didnt feel humiliated;sadness"): the dataset labels the emotion word, not the speaker's
+  state. :func:`train_evidence` measures this, so a report can say that failures on this suite
+  partly reflect the training labels.
+- ``authored`` (MFT): hand-written negated statements with the labels a careful annotator would
+  accept, read from a TSV file.
 
 Cases carry ``meta["source_label"]``: the source's gold label, or for authored statements the
-emotion the statement would carry without its negation; ``summarize`` reports per that class.
+class of the emotion word (or event) the statement negates; ``summarize`` reports per that class.
+Derived cases also carry ``negated_word`` and ``negated_class``.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import random
 from abc import abstractmethod
@@ -33,38 +74,89 @@ from typing import Any, Mapping, Sequence
 
 from ..errors import AuditError
 from ..metrics import rate_with_ci
-from ..suite import Case, Expectation, GeneratedSuite, SuiteContext
-from .base import Perturbation, derive_cases
-from .lexicon import CONJUNCTIONS, NEGATION_WORDS, has_negation, load_lexicon
+from ..suite import Case, Expectation, GeneratedSuite, SourceData, SuiteContext
+from .base import Perturbation, Perturbed, derive_cases
+from .lexicon import (CONJUNCTIONS, NEGATION_WORDS, has_negation, load_lexicon,
+                      load_mixed_words, read_tsv)
 
 #: Words that end a clause: the negation check and the polarity fixes stay inside one clause.
 CLAUSE_BOUNDARIES = CONJUNCTIONS
-#: A feeling clause right after one of these is embedded ("i hate how i feel", "if i feel sad") or
-#: a question ("how else can i feel"): negating it would not negate what the speaker feels (or
-#: would be ungrammatical), so it does not count as a feeling clause.
+#: A feeling clause right after one of these is embedded ("i hate how i feel", "if i feel sad",
+#: "i need a break or im stressed", "the way that i feel"), a question ("how else can i feel") or
+#: a hypothetical: negating it would not deny what the speaker feels, so it is not a candidate.
 NOT_MAIN_CLAUSE_AFTER = frozenset(
-    "how what way if whether when whenever unless until "
-    "do does did can could will would should shall may might must am was have".split())
-#: Verb forms that make "i dont feel", "im not feeling", "i never felt" feeling clauses.
-FEEL_FORMS = frozenset("feel felt feeling".split())
+    "how what way why where which who whom whose that if whether when whenever unless until till "
+    "or nor than as once while do does did can could will would should shall may might must am "
+    "was have".split())
 #: Standalone tokens that mark the split apostrophe style ("i m", "don t", "i ve", "it s").
 SPLIT_STYLE_TOKENS = frozenset("m t ve ll re s d".split())
 #: Fused negations of auxiliaries; the split style writes "dont" as "don t".
-NEGATED_AUX = {"do": "dont", "did": "didnt", "does": "doesnt", "can": "cant", "could": "couldnt",
-               "would": "wouldnt", "will": "wont", "should": "shouldnt", "was": "wasnt",
+NEGATED_AUX = {"do": "dont", "did": "didnt", "does": "doesnt", "can": "cant", "was": "wasnt",
                "have": "havent"}
 #: Adverbs allowed between "i" and "feel"/"felt"; they stay before the negation ("i still dont
-#: feel"), except "always", which becomes "never".
+#: feel"), except "always", which becomes "never". Frequency adverbs such as "sometimes" are not
+#: here: "i sometimes dont feel sad" implies the speaker is sad at other times.
 PRE_VERB_ADVERBS = frozenset(
-    "just still also really actually honestly personally sometimes often usually definitely "
-    "certainly truly suddenly almost always".split())
+    "just still also really actually honestly definitely certainly truly suddenly always".split())
 #: Adverbs after a copula that stay before "not" ("im still not feeling").
 PRE_NOT_ADVERBS = frozenset("still just also".split())
-#: Degree words that may sit between a copula and its emotion word ("i was a bit nervous").
-MODIFIERS = frozenset(
-    "so very really pretty quite rather too extremely incredibly totally completely absolutely "
-    "super truly fairly slightly kinda kind of a bit little more most getting".split())
-MAX_MODIFIERS = 3
+#: Verbs that may stand between a copula and the emotion word ("im feeling sad", "i was getting
+#: nervous").
+COPULA_VERBS = frozenset("feeling getting becoming growing".split())
+#: Degree words that negate cleanly: "not so happy", "not very happy", "not really happy", "not too
+#: happy" all deny the emotion.
+DEGREE_WORDS = frozenset(
+    "so very really too particularly especially terribly overly super truly genuinely".split())
+#: Degree words and other adverbs that do not negate cleanly: minimizers ("i dont feel a little
+#: stunned"), maximizers whose negation leaves part of the emotion ("not completely safe"),
+#: comparatives ("not more confident"). Any other word ending in -ly counts as one of these.
+UNNEGATABLE_DEGREE = frozenset(
+    "a little bit kind sort of tad kinda sorta slightly somewhat mildly rather fairly pretty quite "
+    "almost half halfway partly totally completely absolutely utterly entirely fully perfectly "
+    "extremely incredibly insanely ridiculously unbelievably immensely hugely tremendously "
+    "exceedingly awfully deeply seriously damn damned fucking freaking bloody way more less most "
+    "least even much as this that soo sooo all".split())
+#: At most this many degree words between the verb and the emotion word.
+MAX_DEGREE = 3
+#: After "so <emotion>", these open a result clause ("so scared that i cried", "so happy i
+#: cried"): negated, the emotion is still asserted.
+RESULT_CLAUSE_OPENERS = frozenset("that i im it its he she we they you my".split())
+#: Anywhere outside the clause's head, these leave part of the emotion outside the negation:
+#: times ("i wasnt nervous at first", "i wasnt happy until ...", "sometimes i dont feel so sad")
+#: and quantifiers that a negation makes partial ("i dont feel terrific in every one of them",
+#: "i havent been feeling afraid a lot", "... the whole day"): the emotion is asserted for the
+#: other times or cases.
+PARTIAL_SCOPE = frozenset(
+    "first initially beginning until till til sometimes occasionally often oftentimes usually "
+    "always constantly every everything everyone everybody each everyday everytime whole entire "
+    "lot".split())
+#: Time nouns that make "some", "most" and "all" before them partial ("some days", "most
+#: nights", "all day", "all the time").
+TIME_NOUNS = frozenset(
+    "day days night nights morning mornings evening evenings week weeks weekend year years time "
+    "times".split())
+#: At most this many words may stand before the clause's head ("i woke up i feel ..."): material
+#: before it is another assertion the negation leaves in place.
+MAX_LEAD_IN = 5
+#: Conjunctions that may open the one clause allowed after the negated one: adjuncts that say
+#: when or on what condition the (negated) feeling holds. Any other continuation ("and it s
+#: seriously like the whole thing is ruined", "but ...", "because ...", whose scope under the
+#: negation is ambiguous) is another assertion that may carry the same emotion, so the text is
+#: skipped.
+ADJUNCT_OPENERS = frozenset("when whenever if after before while once".split())
+#: Connectives that link a further clause without being in the boundary list: before the head
+#: ("i wake too early so i feel grumpy") or after the emotion word ("im feeling better so
+#: hopefully ...", "... coz the backstabber had no grounds") they tie another assertion to the
+#: feeling, which the negation would contradict.
+CLAUSE_CONNECTIVES = frozenset("so coz cos bc".split())
+#: Nominative subjects that open a run-on clause after the emotion word ("im not feeling
+#: adventurous i might even make it multiple tiers"), unless a subordinator introduces them ("i
+#: dont feel shy to admit that i was struggling", "... when i go out").
+RUN_ON_SUBJECTS = frozenset("i im ive id ill he she we they hes shes theyre theres".split())
+#: Words that introduce a subordinate clause, whose subject is not a run-on.
+SUBORDINATORS = frozenset(
+    "that what how which who whom why where whether as than like cause because".split()
+) | ADJUNCT_OPENERS
 #: Negative-polarity replacements applied after the negated verb, within its scope.
 POLARITY_SWAPS = {"some": "any", "someone": "anyone", "somebody": "anybody",
                   "something": "anything", "somewhere": "anywhere", "already": "yet"}
@@ -79,15 +171,60 @@ SCOPE_STOPPERS = frozenset(
 NO_CAUSATIVE_NEGATION = frozenset(
     "have has had ve having be been being is was were to can could will would should might may "
     "must help helps helped let lets do does did".split()) | NEGATION_WORDS
+#: Words a first-person head of an already negated feeling clause may consist of, between its
+#: subject and its verb ("i dont feel", "i do not really feel", "im not", "i was never", "ive not
+#: been", "i havent been", "i no longer feel", "i don t feel").
+NEGATED_HEAD_WORDS = frozenset(
+    "do did am m was have ve been can not never no longer dont didnt cant cannot wasnt havent "
+    "don didn wasn haven t really even ever still just actually honestly truly".split())
+#: Copulas: a negated head holding one (or the subject "im") takes an adjective complement.
+COPULAS = frozenset("am m was wasnt been".split())
+#: Subjects of a first-person feeling clause.
+SUBJECTS = frozenset("i im ive".split())
+#: Negated causatives that head an already negated "make me feel" clause.
+NEGATED_CAUSATIVES = (("didnt",), ("doesnt",), ("dont",), ("never",), ("didn", "t"),
+                      ("doesn", "t"), ("don", "t"), ("did", "not"), ("does", "not"),
+                      ("do", "not"))
+#: The causative verb after such a negator ("didnt make me", "never made me").
+CAUSATIVE_VERBS = frozenset("make makes made".split())
 
 
 @dataclass(frozen=True)
 class Rewrite:
-    """Replace ``tokens[start:end]`` (a feeling clause's head) by ``replacement``."""
+    """Replace ``tokens[start:end]`` (a feeling clause's head) by ``replacement``; the clause's
+    complement starts at ``complement``."""
 
     start: int
     end: int
     replacement: tuple[str, ...]
+    complement: int
+
+
+@dataclass(frozen=True)
+class Complement:
+    """The emotion word of a feeling clause, its classes and the degree words before it."""
+
+    index: int
+    word: str
+    labels: tuple[str, ...]
+    degree: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A text's first feeling clause, as the matcher reads it.
+
+    ``rule`` names the clause rule that negates it (None for an already negated clause);
+    ``negated`` says whether the text negates it already; ``text`` is the text with the clause
+    negated (None when it is negated already or ``skip`` is set); ``skip`` says why the clause
+    cannot be negated, or read as negated, cleanly (None when it can).
+    """
+
+    rule: str | None
+    negated: bool
+    complement: Complement
+    text: str | None
+    skip: str | None
 
 
 def split_style(tokens: Sequence[str]) -> bool:
@@ -99,17 +236,6 @@ def negated_aux(aux: str, split: bool) -> tuple[str, ...]:
     """"do" -> ("dont",), or ("don", "t") in the split style."""
     word = NEGATED_AUX[aux]
     return (word[:-1], "t") if split else (word,)
-
-
-def feeling_complement(tokens: Sequence[str], j: int, cue_words: frozenset[str]) -> bool:
-    """Whether ``tokens[j:]`` starts, after at most three degree words, with "feeling" or an
-    emotion cue word: what makes "i was so nervous" a feeling clause and "i was playing" not."""
-    for k in range(j, min(j + MAX_MODIFIERS + 1, len(tokens))):
-        if tokens[k] == "feeling" or tokens[k] in cue_words:
-            return True
-        if tokens[k] not in MODIFIERS:
-            return False
-    return False
 
 
 def clause_bounds(tokens: Sequence[str], start: int, end: int) -> tuple[int, int]:
@@ -126,7 +252,7 @@ def clause_bounds(tokens: Sequence[str], start: int, end: int) -> tuple[int, int
 def fix_polarity(tail: Sequence[str]) -> list[str]:
     """Negative-polarity fixes for the rest of a negated clause, up to the first scope stopper:
     some -> any (not in "some days"), something -> anything, already -> yet, and a scope-final
-    "too" -> "either" ("i feel it too" -> "i dont feel it either")."""
+    "too" -> "either" ("i feel sad too" -> "i dont feel sad either")."""
     stop = next((k for k, t in enumerate(tail) if t in SCOPE_STOPPERS), len(tail))
     scope = [t if t == "some" and tail[k + 1:k + 2] and tail[k + 1] in SOME_KEPT_BEFORE
              else POLARITY_SWAPS.get(t, t) for k, t in enumerate(tail[:stop])]
@@ -135,39 +261,69 @@ def fix_polarity(tail: Sequence[str]) -> list[str]:
     return [*scope, *tail[stop:]]
 
 
+def partial_scope(tokens: Sequence[str]) -> bool:
+    """Whether the tokens leave part of a negated feeling outside the negation
+    (:data:`PARTIAL_SCOPE`; "some", "most" or "all" before a time noun, "all the time", "at
+    times")."""
+    return any(t in PARTIAL_SCOPE
+               or (t in ("some", "most", "all") and tokens[k + 1:k + 2]
+                   and tokens[k + 1] in TIME_NOUNS)
+               or tokens[k:k + 3] == ["all", "the", "time"] or tokens[k:k + 2] == ["at", "times"]
+               for k, t in enumerate(tokens))
+
+
+def single_assertion(tokens: Sequence[str], after: int, hi: int) -> bool:
+    """Whether nothing but adjuncts follows a clause that ends before ``tokens[hi]``: the text ends
+    there, or one adjunct clause ("when ...", "if ...") runs to its end; and no connective or
+    run-on subject opens another clause after ``tokens[after]`` ("so hopefully ...", "... i
+    might even ...")."""
+    for k in range(after, len(tokens)):
+        if tokens[k] in CLAUSE_CONNECTIVES or (tokens[k] in RUN_ON_SUBJECTS
+                                               and tokens[k - 1] not in SUBORDINATORS):
+            return False
+    if hi == len(tokens):
+        return True
+    return tokens[hi] in ADJUNCT_OPENERS and CLAUSE_BOUNDARIES.isdisjoint(tokens[hi + 1:])
+
+
 class ClauseNegation(Perturbation):
     """Negates the text's first feeling clause, when that clause is of this rule's kind.
 
-    Subclasses say, in :meth:`match`, whether a clause of their kind starts at a token and how it
-    reads negated. ``cue_words`` (all the lexicon's emotion words) let copular clauses count as
-    feeling clauses only when an emotion word follows.
+    Subclasses say, in :meth:`match`, whether a clause head of their kind starts at a token and
+    how it reads negated; ``copular`` rules let "feeling"/"getting" precede the emotion word. The
+    shared :class:`ClauseMatcher` finds the first feeling clause and decides whether it negates
+    cleanly.
     """
 
-    def __init__(self, cue_words: frozenset[str]) -> None:
-        self.cue_words = cue_words
+    copular: bool = False
+
+    def __init__(self, matcher: ClauseMatcher) -> None:
+        self.matcher = matcher
 
     @classmethod
     @abstractmethod
-    def match(cls, tokens: Sequence[str], i: int, cue_words: frozenset[str],
-              split: bool) -> Rewrite | None:
-        """The rewrite negating a clause of this kind that starts at ``tokens[i]``, or None."""
+    def match(cls, tokens: Sequence[str], i: int, split: bool) -> Rewrite | None:
+        """The rewrite negating a clause head of this kind that starts at ``tokens[i]``, or
+        None."""
 
-    def perturb(self, text: str, rng: random.Random) -> str | None:
+    def perturb(self, text: str, rng: random.Random) -> Perturbed | None:
         """The text with its first feeling clause negated, or None when that clause is not of this
-        kind, is negated already, or the text has none."""
-        found = negate_first_clause(text, self.cue_words)
-        return found[1] if found is not None and found[0] is type(self) else None
+        kind, cannot be negated cleanly, is negated already, or the text has none."""
+        clause = self.matcher.first_clause(text)
+        if clause is None or clause.rule != self.name or clause.text is None:
+            return None
+        return Perturbed(clause.text, {"negated_word": clause.complement.word,
+                                       "negated_class": "+".join(clause.complement.labels)})
 
 
 class _SubjectVerb(ClauseNegation):
-    """"i [adverb] <verb>" -> "i [adverb] <negated aux> <bare verb>"; "always" becomes "never"."""
+    """"i [adverb] <verb>" -> "i [adverb] <negated aux> feel"; "always" becomes "never"."""
 
     verb: str
     aux: str
 
     @classmethod
-    def match(cls, tokens: Sequence[str], i: int, cue_words: frozenset[str],
-              split: bool) -> Rewrite | None:
+    def match(cls, tokens: Sequence[str], i: int, split: bool) -> Rewrite | None:
         if tokens[i] != "i":
             return None
         j = i + 1
@@ -176,8 +332,8 @@ class _SubjectVerb(ClauseNegation):
         if tokens[j:j + 1] != [cls.verb]:
             return None
         if adverb == ["always"]:
-            return Rewrite(i, j + 1, ("i", "never", cls.verb))
-        return Rewrite(i, j + 1, ("i", *adverb, *negated_aux(cls.aux, split), "feel"))
+            return Rewrite(i, j + 1, ("i", "never", cls.verb), j + 1)
+        return Rewrite(i, j + 1, ("i", *adverb, *negated_aux(cls.aux, split), "feel"), j + 1)
 
 
 class FeelPresent(_SubjectVerb):
@@ -198,24 +354,26 @@ class FeelPast(_SubjectVerb):
 
 
 class ModalFeel(ClauseNegation):
-    """"i can feel" -> "i cant feel"; likewise do, did, could, would, will, should."""
+    """"i do feel" -> "i dont feel"; likewise "did", "can". Hypothetical and deontic modals (would,
+    should, could, will) are left alone: "i shouldnt feel guilty" says nothing of what the
+    speaker feels."""
 
     name = "modal_feel"
-    modals = ("do", "did", "can", "could", "would", "will", "should")
+    modals = ("do", "did", "can")
 
     @classmethod
-    def match(cls, tokens: Sequence[str], i: int, cue_words: frozenset[str],
-              split: bool) -> Rewrite | None:
+    def match(cls, tokens: Sequence[str], i: int, split: bool) -> Rewrite | None:
         head = tokens[i:i + 3]
         if len(head) == 3 and head[0] == "i" and head[1] in cls.modals and head[2] == "feel":
-            return Rewrite(i, i + 3, ("i", *negated_aux(head[1], split), "feel"))
+            return Rewrite(i, i + 3, ("i", *negated_aux(head[1], split), "feel"), i + 3)
         return None
 
 
 class _Copula(ClauseNegation):
-    """A copular head followed by "feeling" or an emotion word gets "not" after it; "still",
-    "just" and "also" stay before the "not" ("im still not feeling")."""
+    """A copular head gets "not" after it; "still", "just" and "also" stay before the "not" ("im
+    still not feeling")."""
 
+    copular = True
     heads: tuple[tuple[str, ...], ...]
 
     @classmethod
@@ -225,18 +383,15 @@ class _Copula(ClauseNegation):
         return (*head, "not")
 
     @classmethod
-    def match(cls, tokens: Sequence[str], i: int, cue_words: frozenset[str],
-              split: bool) -> Rewrite | None:
+    def match(cls, tokens: Sequence[str], i: int, split: bool) -> Rewrite | None:
         for head in cls.heads:
             j = i + len(head)
             if tuple(tokens[i:j]) != head:
                 continue
             adverb = tokens[j:j + 1]
-            if (adverb and adverb[0] in PRE_NOT_ADVERBS
-                    and feeling_complement(tokens, j + 1, cue_words)):
-                return Rewrite(i, j + 1, (*head, adverb[0], "not"))
-            if feeling_complement(tokens, j, cue_words):
-                return Rewrite(i, j, cls.negated_head(head, split))
+            if adverb and adverb[0] in PRE_NOT_ADVERBS:
+                return Rewrite(i, j + 1, (*head, adverb[0], "not"), j + 1)
+            return Rewrite(i, j, cls.negated_head(head, split), j)
         return None
 
 
@@ -278,23 +433,21 @@ class HaventBeen(_Copula):
 
 class MadeMeFeel(ClauseNegation):
     """"it made me feel" -> "it didnt make me feel"; "makes me" -> "doesnt make me"; "they make me"
-    -> "they dont make me" (followed by "feel" or an emotion word)."""
+    -> "they dont make me" (followed by "feel" or directly by the emotion word)."""
 
     name = "made_me_feel"
     auxes = {"made": "did", "makes": "does", "make": "do"}
 
     @classmethod
-    def match(cls, tokens: Sequence[str], i: int, cue_words: frozenset[str],
-              split: bool) -> Rewrite | None:
+    def match(cls, tokens: Sequence[str], i: int, split: bool) -> Rewrite | None:
         verb = tokens[i]
         if verb not in cls.auxes or tokens[i + 1:i + 2] != ["me"]:
-            return None
-        if not (tokens[i + 2:i + 3] == ["feel"] or feeling_complement(tokens, i + 2, cue_words)):
             return None
         before = tokens[i - 1] if i > 0 else None
         if before in NO_CAUSATIVE_NEGATION or (verb == "make" and before is None):
             return None
-        return Rewrite(i, i + 1, (*negated_aux(cls.auxes[verb], split), "make"))
+        complement = i + 3 if tokens[i + 2:i + 3] == ["feel"] else i + 2
+        return Rewrite(i, i + 1, (*negated_aux(cls.auxes[verb], split), "make"), complement)
 
 
 #: Every clause rule, tried in this order at each position.
@@ -302,80 +455,202 @@ CLAUSE_RULES: tuple[type[ClauseNegation], ...] = (
     FeelPresent, FeelPast, ModalFeel, AmNot, ImNot, WasNot, HaventBeen, MadeMeFeel)
 
 
-def negated_feeling_at(tokens: Sequence[str], i: int) -> bool:
-    """Whether an already negated feeling clause starts at ``tokens[i]``: "i dont feel", "i don t
-    really feel", "im not feeling", "i never felt"."""
-    window = list(tokens[i:i + 5])
-    verb = next((k for k, t in enumerate(window) if t in FEEL_FORMS), None)
-    return window[:1] in (["i"], ["im"]) and verb is not None and has_negation(window[1:verb])
-
-
-def first_feeling_clause(tokens: Sequence[str], cue_words: frozenset[str]
-                         ) -> tuple[type[ClauseNegation], Rewrite] | None:
-    """The leftmost main feeling clause with the rule of its kind; None when there is none or
-    when the first one is negated already."""
-    split = split_style(tokens)
-    for i in range(len(tokens)):
-        if i > 0 and tokens[i - 1] in NOT_MAIN_CLAUSE_AFTER:
-            continue
-        if negated_feeling_at(tokens, i):
-            return None
-        for rule in CLAUSE_RULES:
-            rewrite = rule.match(tokens, i, cue_words, split)
-            if rewrite is not None:
-                return rule, rewrite
+def negated_head_at(tokens: Sequence[str], i: int) -> tuple[int, bool, bool] | None:
+    """An already negated feeling-clause head starting at ``tokens[i]``: ``(complement start,
+    copular, says never)``, or None. "i dont feel", "i do not really feel", "i never felt", "im
+    not", "i wasnt", "i havent been", "i don t feel", "didnt make me (feel)"."""
+    for negator in NEGATED_CAUSATIVES:
+        j = i + len(negator)
+        if tuple(tokens[i:j]) == negator and tokens[j:j + 1] and tokens[j] in CAUSATIVE_VERBS \
+                and tokens[j + 1:j + 2] == ["me"]:
+            end = j + 3 if tokens[j + 2:j + 3] == ["feel"] else j + 2
+            return end, False, negator == ("never",)
+    if tokens[i] not in SUBJECTS:
+        return None
+    k = i + 1
+    while k < len(tokens) and k < i + 6 and tokens[k] in NEGATED_HEAD_WORDS:
+        k += 1
+    window = tokens[i + 1:k]
+    if not has_negation(window):
+        return None
+    never = "never" in window
+    if tokens[k:k + 1] and tokens[k] in ("feel", "felt"):
+        return k + 1, False, never
+    if tokens[i] == "im" or not COPULAS.isdisjoint(window):
+        return k, True, never
     return None
 
 
-@lru_cache(maxsize=4096)
-def negate_first_clause(text: str, cue_words: frozenset[str]
-                        ) -> tuple[type[ClauseNegation], str] | None:
-    """The rule of the text's first feeling clause and the text with that clause negated; None
-    when there is no such clause or it is negated already. Cached: every rule asks about the
-    same text in turn."""
-    tokens = text.split()
-    found = first_feeling_clause(tokens, cue_words)
-    if found is None:
+class ClauseMatcher:
+    """Finds a text's first feeling clause and judges whether it negates cleanly.
+
+    ``feel`` maps each emotion word that can be a feeling clause's complement to its classes
+    (one, or two where the data splits its texts between two); ``class_words`` maps each class
+    to every word that signals it; ``positive`` classes are avoided together.
+    """
+
+    def __init__(self, feel: Mapping[str, tuple[str, ...]],
+                 class_words: Mapping[str, frozenset[str]],
+                 positive: Sequence[str]) -> None:
+        self.feel = dict(feel)
+        self.class_words = dict(class_words)
+        self.positive = tuple(positive)
+        self.first_clause = lru_cache(maxsize=4096)(self._first_clause)
+
+    def avoided(self, labels: Sequence[str]) -> tuple[str, ...]:
+        """The labels a negated word of classes ``labels`` must avoid: its classes, and all the
+        positive classes for a positive one."""
+        out: list[str] = []
+        for label in labels:
+            out += [c for c in (self.positive if label in self.positive else (label,))
+                    if c not in out]
+        return tuple(out)
+
+    def carried_elsewhere(self, text: str, labels: Sequence[str]) -> bool:
+        """Whether ``text`` holds a second word signalling a class a negated word of ``labels``
+        must avoid (the negated word itself is one)."""
+        words = frozenset().union(*(self.class_words.get(c, frozenset())
+                                    for c in self.avoided(labels)))
+        return sum(t in words for t in text.split()) > 1
+
+    def complement(self, tokens: Sequence[str], j: int, copular: bool) -> Complement | None:
+        """The emotion word that ``tokens[j:]`` starts with, after an optional copular verb
+        ("feeling") and at most :data:`MAX_DEGREE` degree words; None when none follows (the
+        clause is not a feeling clause, e.g. "feel like", "feel that", "was playing")."""
+        if copular and tokens[j:j + 1] and tokens[j] in COPULA_VERBS:
+            j += 1
+        for k in range(j, min(j + MAX_DEGREE + 1, len(tokens))):
+            word = tokens[k]
+            if word in self.feel:
+                return Complement(k, word, self.feel[word], tuple(tokens[j:k]))
+            if not (word in DEGREE_WORDS or word in UNNEGATABLE_DEGREE or word.endswith("ly")):
+                return None
         return None
-    rule, rewrite = found
-    lo, hi = clause_bounds(tokens, rewrite.start, rewrite.end)
-    if has_negation(tokens[lo:hi]):
+
+    def _first_clause(self, text: str) -> Clause | None:
+        """The text's first feeling clause outside an embedding context, judged (cached: every
+        rule asks about the same text in turn)."""
+        tokens = text.split()
+        split = split_style(tokens)
+        for i in range(len(tokens)):
+            if i > 0 and tokens[i - 1] in NOT_MAIN_CLAUSE_AFTER:
+                continue
+            clause = self._clause_at(tokens, i, split)
+            if clause is not None:
+                return clause
         return None
-    return rule, " ".join([*tokens[:rewrite.start], *rewrite.replacement,
-                           *fix_polarity(tokens[rewrite.end:hi]), *tokens[hi:]])
+
+    def _clause_at(self, tokens: Sequence[str], i: int, split: bool) -> Clause | None:
+        """The feeling clause whose head starts at ``tokens[i]``, if any."""
+        head = negated_head_at(tokens, i)
+        if head is not None:
+            end, copular, never = head
+            complement = self.complement(tokens, end, copular)
+            if complement is not None:
+                skip = self._skip(tokens, i, end, complement, never)
+                return Clause(None, True, complement, None, skip or "negated already")
+        for rule in CLAUSE_RULES:
+            rewrite = rule.match(tokens, i, split)
+            if rewrite is None:
+                continue
+            complement = self.complement(tokens, rewrite.complement, rule.copular)
+            if complement is None:
+                continue
+            skip = self._skip(tokens, rewrite.start, rewrite.end, complement,
+                              "never" in rewrite.replacement)
+            if skip is not None:
+                return Clause(rule.name, False, complement, None, skip)
+            _, hi = clause_bounds(tokens, rewrite.start, rewrite.end)
+            negated = [*tokens[:rewrite.start], *rewrite.replacement,
+                       *fix_polarity(tokens[rewrite.end:hi]), *tokens[hi:]]
+            return Clause(rule.name, False, complement, " ".join(negated), None)
+        return None
+
+    @staticmethod
+    def _skip(tokens: Sequence[str], start: int, end: int, complement: Complement,
+              never: bool) -> str | None:
+        """Why the clause headed by ``tokens[start:end]`` (negated by "never" when ``never``)
+        cannot be read as a clean negation of its emotion word, or None."""
+        if not DEGREE_WORDS.issuperset(complement.degree):
+            return "degree"
+        if never and "so" in complement.degree:
+            return "emphatic never"
+        lo, hi = clause_bounds(tokens, start, end)
+        if has_negation([*tokens[lo:start], *tokens[end:hi]]):
+            return "negation in clause"
+        after = tokens[complement.index + 1:complement.index + 4]
+        if after and (("so" in complement.degree
+                       and (after[0] in RESULT_CLAUSE_OPENERS or "that" in after))
+                      or ("too" in complement.degree and after[0] == "to")):
+            return "result clause"
+        if partial_scope([*tokens[:start], *tokens[end:]]):
+            return "partial scope"
+        if (start > MAX_LEAD_IN or not CLAUSE_CONNECTIVES.isdisjoint(tokens[:start])
+                or not single_assertion(tokens, complement.index + 1, hi)):
+            return "other clauses"
+        return None
+
+
+def load_matcher(ctx: SuiteContext) -> ClauseMatcher:
+    """The matcher from the suite's ``lexicon``, ``class_words`` and ``positive_labels``.
+
+    Feeling words and their classes: the lexicon's class words (adjectives) with its class, then
+    every ``class_words`` word the lexicon does not class, with the classes the training data
+    gives it (a negated "stressed" must avoid both sadness and anger). Words signalling each
+    class: the lexicon's class words, the ``class_words`` words, and the lexicon's unclassed
+    emotion words ("love", "cry", "lol"), which signal every class unless ``class_words`` places
+    them.
+    """
+    params = ctx.spec.params
+    lexicon_path = ctx.data_path(params["lexicon"])
+    lexicon = load_lexicon(lexicon_path)
+    feel = {word: (label,) for label, words in lexicon.items() for word in words.cues}
+    class_words = {label: set(words.cues) for label, words in lexicon.items()}
+    classed = set().union(*class_words.values())
+    for row in read_tsv(ctx.data_path(params["class_words"]), ("word", "classes")):
+        labels = tuple(label.strip() for label in row["classes"].split(","))
+        unknown = sorted(set(labels) - set(ctx.labels))
+        if unknown:
+            raise AuditError(f"suite {ctx.spec.name!r}: {row['word']!r} names unknown labels "
+                             f"{unknown}")
+        if row["word"] not in classed:
+            feel[row["word"]] = labels
+        for label in labels:
+            class_words.setdefault(label, set()).add(row["word"])
+    placed = set().union(*class_words.values())
+    for label in ctx.labels:
+        class_words.setdefault(label, set()).update(load_mixed_words(lexicon_path) - placed)
+    return ClauseMatcher(feel, {k: frozenset(v) for k, v in class_words.items()},
+                         params["positive_labels"])
 
 
 def derived_suite(ctx: SuiteContext) -> GeneratedSuite:
-    """Negate the first feeling clause of each test text (DIR expectations by source class)."""
-    lexicon = load_lexicon(ctx.data_path(ctx.spec.params["lexicon"]))
-    cue_words = frozenset().union(*(words.cues for words in lexicon.values()))
-    positive = tuple(ctx.spec.params["positive_labels"])
+    """Negate the first feeling clause of each test text: DIR, avoid the negated word's class."""
+    matcher = load_matcher(ctx)
 
-    def expectation(rule: Perturbation, text: str, label: str | None, _result: object) -> Expectation:
-        if label in positive:
-            return Expectation("DIR", avoid=positive)
-        return Expectation("DIR", avoid_source=True)
+    def expectation(rule: Perturbation, text: str, label: str | None,
+                    result: Perturbed) -> Expectation | None:
+        negated = result.meta["negated_class"].split("+")
+        if matcher.carried_elsewhere(text, negated):
+            return None
+        return Expectation("DIR", avoid=matcher.avoided(negated))
 
-    return derive_cases(ctx.spec.name, ctx.source, [rule(cue_words) for rule in CLAUSE_RULES],
+    return derive_cases(ctx.spec.name, ctx.source, [rule(matcher) for rule in CLAUSE_RULES],
                         expectation, ctx.seed, keep_label=False)
 
 
 def read_statements(path: Path, labels: Sequence[str]) -> list[tuple[str, tuple[str, ...], str]]:
-    """Rows ``text<TAB>allowed labels (comma-separated)<TAB>negated emotion`` of an authored TSV
-    (``#`` lines are comments), checked against the model's labels."""
+    """Rows ``text``, ``allowed`` (labels a correct prediction may take, comma-separated) and
+    ``negated_emotion`` (the class the statement would carry without its negation) of an
+    authored TSV, checked against the model's labels."""
     rows = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        for n, row in enumerate(csv.reader(handle, delimiter="\t"), start=1):
-            if not row or row[0].startswith("#"):
-                continue
-            if len(row) != 3:
-                raise AuditError(f"{path}:{n}: expected text, allowed labels, negated emotion")
-            text, negated = row[0].strip(), row[2].strip()
-            allowed = tuple(label.strip() for label in row[1].split(","))
-            unknown = sorted(set(allowed + (negated,)) - set(labels))
-            if unknown:
-                raise AuditError(f"{path}:{n}: unknown labels {unknown}")
-            rows.append((text, allowed, negated))
+    for row in read_tsv(path, ("text", "allowed", "negated_emotion")):
+        text, negated = row["text"], row["negated_emotion"]
+        allowed = tuple(label.strip() for label in row["allowed"].split(","))
+        unknown = sorted(set(allowed + (negated,)) - set(labels))
+        if unknown:
+            raise AuditError(f"{path}: {text!r}: unknown labels {unknown}")
+        rows.append((text, allowed, negated))
     return rows
 
 
@@ -391,7 +666,8 @@ def authored_suite(ctx: SuiteContext) -> GeneratedSuite:
 
 
 #: The ``params`` a suite declaration may give this generator, with their types.
-PARAMS: dict[str, type] = {"part": str, "lexicon": str, "positive_labels": list, "statements": str}
+PARAMS: dict[str, type] = {"part": str, "lexicon": str, "class_words": str,
+                           "positive_labels": list, "statements": str}
 
 
 def generate(ctx: SuiteContext) -> GeneratedSuite:
@@ -401,6 +677,39 @@ def generate(ctx: SuiteContext) -> GeneratedSuite:
     if part not in parts:
         raise AuditError(f"suite {ctx.spec.name!r}: params.part must be one of {', '.join(parts)}")
     return parts[part](ctx)
+
+
+def train_evidence(ctx: SuiteContext, train: SourceData) -> dict[str, Any]:
+    """How the training split labels texts whose first feeling clause is already negated.
+
+    Matched: training texts whose first feeling clause (this suite's matcher) is negated cleanly
+    and whose negated word's class is carried nowhere else, i.e. texts of the kind this suite
+    produces. Consistent: those whose gold label avoids the negated word's class, as this suite
+    expects (every authored statement also excludes the class it negates, so the same figure
+    serves the authored part).
+    """
+    matcher = load_matcher(ctx)
+    label_counts: dict[str, int] = {}
+    n_matched = n_consistent = 0
+    for text, label in zip(train.texts, train.labels):
+        clause = matcher.first_clause(text)
+        if (label is None or clause is None or not clause.negated
+                or clause.skip != "negated already"
+                or matcher.carried_elsewhere(text, clause.complement.labels)):
+            continue
+        n_matched += 1
+        label_counts[label] = label_counts.get(label, 0) + 1
+        n_consistent += label not in matcher.avoided(clause.complement.labels)
+    if n_matched:
+        share = round(100 * (n_matched - n_consistent) / n_matched)
+        summary = (f"train: {n_matched} texts open with an already negated feeling clause; "
+                   f"{share}% are labelled with the negated word's class, which this suite "
+                   "counts as a failure")
+    else:
+        summary = "train: no text opens with an already negated feeling clause"
+    return {"n_train": len(train.texts), "n_matched": n_matched, "n_consistent": n_consistent,
+            "consistent_rate": rate_with_ci(n_consistent, n_matched) if n_matched else None,
+            "label_counts": label_counts, "summary": summary}
 
 
 def summarize(records: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> dict[str, Any]:
