@@ -27,6 +27,9 @@ NEGATORS = frozenset(
 #: "don t" are caught by :func:`has_negation` through their "t" token).
 NEGATION_WORDS = NEGATORS | frozenset(
     "no nothing nobody noone none nowhere neither nor without hardly barely scarcely".split())
+#: Web-page debris that scraped posts carry as words ("a href http ...", "br style color",
+#: "rel bookmark permalink", "hellip"): text holding it is not a plain sentence.
+MARKUP_WORDS = frozenset("http https href www html br nbsp amp hellip rel permalink".split())
 #: Misspelt fused negations, as posts write them: a negatable auxiliary (or a clipped spelling of
 #: one, "di", "cud", "shud", "hav") run together with a garbled "nt"/"not" ("didint", "dint",
 #: "dident", "donot", "doesent", "dosnt", "havnt", "dontt"), and "dnt", "dunno".

@@ -14,7 +14,7 @@ Two suites use this module (``params.part``):
   need") has no such complement, so it is never negated. A text gives at most one case: the one
   rule of its first feeling clause. Split-apostrophe texts ("i m", "don t") get split negations;
   negative-polarity items after the negated verb are fixed (some -> any, already -> yet, a final
-  too -> either).
+  too or as well -> either, a final again -> anymore).
 
   **Expectation.** The prediction must avoid the class of the negated emotion word: the
   lexicon's class, or for a word the lexicon does not class, every class the training data gives
@@ -34,21 +34,35 @@ Two suites use this module (``params.part``):
   - ``degree``: a degree word that does not negate cleanly stands before the emotion word:
     minimizers ("i dont feel a little stunned": a bit, slightly, kind of, somewhat, pretty,
     quite, ...), maximizers whose negation leaves part of the emotion ("not completely safe",
-    "not extremely happy"), comparatives (more, less, even, much) and other -ly adverbs;
+    "not extremely happy"), comparatives (more, less, even, much) and other -ly adverbs; or
+    "enough" follows it ("i dont feel stupid enough" asks for more of the emotion);
+  - ``word sense``, ``extreme word``, ``gratitude``: the emotion word's negation denies no
+    emotion (health and acceptance senses: "i dont feel better", "im not ok with that"), leaves
+    a milder form of it ("not ecstatic", "not furious", "not devastated"), or reads as sarcasm
+    ("i dont feel thankful to god for ...");
+  - ``positive polarity``: a positive-polarity or change-of-state word the negation cannot take
+    and no idiomatic repair exists ("i dont feel petty all of a sudden", "... again today");
   - ``result clause``: the negated degree heads a result clause ("i wasnt so scared that i
     cried", "not too scared to move"); ``emphatic never``: "never so" reads as a superlative
     ("i never feel so pressured", "i was never so happy");
   - ``partial scope``: times and quantifiers that a negation makes partial ("i wasnt nervous at
-    first", "... until", "sometimes", "some days", "all the time", "every", "a lot"): the emotion
-    is still asserted for the other times;
-  - ``other clauses``: the text makes another assertion that may carry the same emotion and that
-    the negation would contradict: a further clause after "and", "but", "because", "so" or a
-    run-on subject ("i dont feel really shitty and it s seriously like the whole thing is
-    ruined"), or a connective or more than five words before the clause ("i wake too early so i
-    feel grumpy"). Only an adjunct clause ("when ...", "if ...") may follow;
+    first", "... until", "sometimes", "some days", "all", "every", "a lot", "tons of", "on a
+    daily basis"): the emotion is still asserted for the other times or cases;
+  - ``other clauses``: anything but the feeling clause that could carry, affirm or presuppose
+    the emotion, or make the negation's scope ambiguous. Before the clause only a time adjunct
+    ("today"), one short adjunct clause ("when i got home") or an epistemic frame ("i know", "i
+    really feel like") may stand; not a run-on ("i woke up i feel ..."), a reported claim ("i
+    say i feel alone"), a reason ("... because i feel shitty"). After the emotion word only a
+    short phrase may follow (adverbs of time or place, then one prepositional phrase: "about
+    it", "this morning", "for putting my child in daycare") and then one adjunct clause ("when
+    ...", "if ..."); not a further clause ("and it s seriously like the whole thing is ruined",
+    "it shows everywhere"), a reason ("as i want ..."), an infinitive ("helpless to regain a
+    safe feeling"), a comparison ("like a son coming home"), a participle ("cursing my luck"),
+    an aside ("yes", "sigh") or web-page debris;
   - (expectation) the text carries the negated word's class elsewhere: another word of that
-    class (lexicon, ``class_words``), or an unclassed lexicon word that ``class_words`` does not
-    place, which counts for every class ("i feel annoyed by his annoying voice").
+    class (lexicon, ``class_words``), a ``presupposition_cues`` word that implies it ("safe" for
+    fear, "death" for sadness), or an unclassed lexicon word that neither file places, which
+    counts for every class ("i feel annoyed by his annoying voice").
 
   **Data convention.** In the train split, nearly all texts whose first feeling clause is
   already negated (found with this matcher, same skips) carry the class of the negated word
@@ -76,8 +90,8 @@ from ..errors import AuditError
 from ..metrics import rate_with_ci
 from ..suite import Case, Expectation, GeneratedSuite, SourceData, SuiteContext
 from .base import Perturbation, Perturbed, derive_cases
-from .lexicon import (CONJUNCTIONS, NEGATION_WORDS, has_negation, load_lexicon,
-                      load_mixed_words, read_tsv)
+from .lexicon import (CONJUNCTIONS, MARKUP_WORDS, NEGATION_WORDS, has_negation,
+                      load_lexicon, load_mixed_words, read_tsv)
 
 #: Words that end a clause: the negation check and the polarity fixes stay inside one clause.
 CLAUSE_BOUNDARIES = CONJUNCTIONS
@@ -124,44 +138,128 @@ RESULT_CLAUSE_OPENERS = frozenset("that i im it its he she we they you my".split
 #: Anywhere outside the clause's head, these leave part of the emotion outside the negation:
 #: times ("i wasnt nervous at first", "i wasnt happy until ...", "sometimes i dont feel so sad")
 #: and quantifiers that a negation makes partial ("i dont feel terrific in every one of them",
-#: "i havent been feeling afraid a lot", "... the whole day"): the emotion is asserted for the
-#: other times or cases.
+#: "i havent been feeling afraid a lot", "... the whole day", "not disturbed by tons of things",
+#: "not close to most people", "not assaulted by all directions", "not nostalgic about all
+#: these memories", "not superior in one thing", "not inspired for a few projects", "not lousy
+#: on a daily basis"): the emotion is asserted for the other times or cases.
 PARTIAL_SCOPE = frozenset(
     "first initially beginning until till til sometimes occasionally often oftentimes usually "
     "always constantly every everything everyone everybody each everyday everytime whole entire "
-    "lot".split())
-#: Time nouns that make "some", "most" and "all" before them partial ("some days", "most
-#: nights", "all day", "all the time").
+    "normally generally mostly regularly frequently daily nightly weekly lot lots alot tons "
+    "loads plenty many several few most all both".split())
+#: Time nouns: "some" before them is partial ("some days", "at some point"); "this", "these" and
+#: "last" before them make a time adjunct ("this morning").
 TIME_NOUNS = frozenset(
     "day days night nights morning mornings evening evenings week weeks weekend year years time "
-    "times".split())
-#: At most this many words may stand before the clause's head ("i woke up i feel ..."): material
-#: before it is another assertion the negation leaves in place.
+    "times point moment moments".split())
+#: Feeling words whose negation does not deny an emotion. Health and acceptance senses: "i
+#: dont feel good/better/well/fine" reports illness or a relapse, "im not ok with that"
+#: disagreement, "i dont feel great" is an understatement of either. Words whose negation
+#: brings out another sense: "i feel like im not getting fucked" reads as a sexual complaint,
+#: which may still be anger; "not innocent" as naughty, a love word in the data, which a joy
+#: word's negation must avoid.
+NON_EMOTION_WORDS = frozenset("better ok okay fine good great well alright fucked innocent".split())
+#: Extreme-degree feeling words: negated, a milder form of the same emotion remains ("i dont feel
+#: ecstatic" = still somewhat happy, "i wasnt furious" = maybe annoyed, "not devastated" = sad
+#: but coping, "i dont feel terrible about it" = a little bad, "not overwhelmed" = still
+#: stressed, "not exhausted" = still tired, "not shocked" = maybe a little surprised).
+EXTREME_WORDS = frozenset(
+    "ecstatic elated overjoyed euphoric blissful jubilant thrilled delighted amazing fantastic "
+    "fabulous fab wonderful terrific splendid awesome incredible marvelous marvellous divine "
+    "radiant triumphant devastated heartbroken crushed shattered miserable awful horrible terrible "
+    "dreadful distraught desperate tortured furious enraged outraged livid irate infuriated "
+    "appalled disgusted terrified petrified horrified panicked panicky frantic hysterical "
+    "overwhelmed exhausted shocked stunned amazed astonished astounded flabbergasted "
+    "dumbfounded".split())
+#: Gratitude words: their negation reads as sarcasm or ingratitude toward the benefactor the text
+#: names ("i dont feel thankful to god for giving me another day", "i dont feel honored to
+#: receive the award"), not as a plain report of a feeling.
+GRATITUDE_WORDS = frozenset(
+    "thankful grateful appreciative blessed honored honoured privileged indebted humbled".split())
+#: Time adjuncts that may open a text or follow the emotion word ("today", "right now", "this
+#: morning"); "this", "these" and "last" count before a time noun.
+TIME_ADVERBS = frozenset("today tonight now lately latley recently yesterday".split())
+#: Epistemic frames that may stand before the clause's head ("i know i feel ...", "i really feel
+#: like i am ..."): the feeling clause stays the text's one assertion. Any other lead-in is
+#: another assertion or frames the feeling differently: a run-on ("i woke up i feel ..."), a
+#: reported claim ("i said i feel ..."), a reason ("im updating my blog because i feel ...").
+LEAD_IN_FRAMES = frozenset({("know",), ("think",), ("guess",), ("realize",), ("realized",),
+                            ("realise",), ("realised",), ("feel", "like"), ("felt", "like")})
+#: At most this many words in an adjunct clause before the head ("when i got home i was ...").
 MAX_LEAD_IN = 5
-#: Conjunctions that may open the one clause allowed after the negated one: adjuncts that say
-#: when or on what condition the (negated) feeling holds. Any other continuation ("and it s
-#: seriously like the whole thing is ruined", "but ...", "because ...", whose scope under the
-#: negation is ambiguous) is another assertion that may carry the same emotion, so the text is
-#: skipped.
+#: At most this many words in the subject of a causative head ("that song made me feel ...").
+MAX_CAUSER = 3
+#: Conjunctions that may open the one clause allowed after the negated one, or one before it:
+#: adjuncts that say when or on what condition the (negated) feeling holds. Any other
+#: continuation ("and it s seriously like the whole thing is ruined", "but ...", "because ...",
+#: whose scope under the negation is ambiguous) is another assertion that may carry the same
+#: emotion, so the text is skipped.
 ADJUNCT_OPENERS = frozenset("when whenever if after before while once".split())
+#: At most this many words in the adjunct clause after the negated one.
+MAX_ADJUNCT = 10
 #: Connectives that link a further clause without being in the boundary list: before the head
 #: ("i wake too early so i feel grumpy") or after the emotion word ("im feeling better so
-#: hopefully ...", "... coz the backstabber had no grounds") they tie another assertion to the
-#: feeling, which the negation would contradict.
-CLAUSE_CONNECTIVES = frozenset("so coz cos bc".split())
-#: Nominative subjects that open a run-on clause after the emotion word ("im not feeling
-#: adventurous i might even make it multiple tiers"), unless a subordinator introduces them ("i
-#: dont feel shy to admit that i was struggling", "... when i go out").
-RUN_ON_SUBJECTS = frozenset("i im ive id ill he she we they hes shes theyre theres".split())
+#: hopefully ...", "... coz the backstabber had no grounds", "... these days hence the long
+#: hiatus") they tie another assertion to the feeling, which the negation would contradict.
+CLAUSE_CONNECTIVES = frozenset("so coz cos bc hence thus therefore consequently".split())
+#: Nominative subjects (and contracted ones: "its", "heres") that open a run-on clause after the
+#: emotion word ("im not feeling adventurous i might even make it multiple tiers", "... today
+#: heres the link"), unless a subordinator introduces them ("... when i go out").
+RUN_ON_SUBJECTS = frozenset(
+    "i im ive id ill he she we they hes shes theyre theres heres its thats whats".split())
 #: Words that introduce a subordinate clause, whose subject is not a run-on.
 SUBORDINATORS = frozenset(
     "that what how which who whom why where whether as than like cause because".split()
 ) | ADJUNCT_OPENERS
+#: Affirmations and interjections: after a negated feeling they affirm or voice the emotion
+#: again ("i dont feel gorgeous yes", "i dont feel jaded about exams sigh").
+ASIDES = frozenset(
+    "yes yeah yep yup indeed lol haha hahaha sigh ugh argh urgh yay woohoo hmm meh grr".split())
+#: The one short phrase allowed right after the emotion word is a run of adverbs saying where or
+#: when the feeling holds (these, time adjuncts such as "at the moment" and "this morning", and
+#: the negative-polarity words the negation leaves or :func:`fix_polarity` puts there: "yet",
+#: "either", "anymore"), then at most one prepositional phrase saying what the feeling is about
+#: or toward ("about it", "of you", "with myself", "for putting my child in daycare").
+PHRASE_ADVERBS = frozenset("here inside anymore yet either afterwards".split()) | TIME_ADVERBS
+PREPOSITIONS = frozenset(
+    "about of with toward towards at by for in on into around over from inside through under "
+    "to".split())
+#: At most this many words in that phrase.
+MAX_PHRASE = 6
+#: Words that make the material after the emotion word more than a phrase about the feeling: a
+#: comparison or manner ("welcomed like a son coming home", "as i want ..."), a relative or
+#: question ("which i ...", "how about you"), an affirmation or interjection (:data:`ASIDES`), a
+#: new subject ("it shows", "heres the link") and web-page debris ("a href http ...").
+PHRASE_BREAKERS = (frozenset(
+    "as like than which who whom whose how why where what whether".split())
+    | ASIDES | CONJUNCTIONS | CLAUSE_CONNECTIVES | RUN_ON_SUBJECTS | MARKUP_WORDS)
+#: Words a phrase may hold only as its last word: inside it they open a clause ("that my art
+#: style can be copied", "here there was a huge market", "gloomy yet excited").
+PHRASE_FINAL_ONLY = frozenset("that there yet either anymore".split())
+#: "to" opens a phrase only before one of these ("close to him"); before any other word it opens
+#: an infinitive ("blessed to know this family", "helpless to regain a safe feeling"), whose
+#: content the negation leaves asserted and may presuppose the emotion.
+TO_OBJECTS = frozenset(
+    "the a an my your his her their our this these those me him us them you it everyone "
+    "anyone".split())
+#: Words that may open a causative head's subject of more than one word ("that song made me").
+DETERMINERS = frozenset("the a an my your his her their our this that these those".split())
+#: Words that join a further clause to an adjunct clause or leave it more than one.
+ADJUNCT_BREAKERS = frozenset("as like than".split()) | ASIDES | CLAUSE_CONNECTIVES | MARKUP_WORDS
+#: Scope-final positive-polarity words and their negative-polarity counterparts ("as well" ->
+#: "either" too).
+SCOPE_FINAL_SWAPS = {"too": "either", "again": "anymore"}
+#: Positive-polarity and change-of-state words that a negation cannot take in its scope: after
+#: the emotion word they make the negated text unidiomatic ("i dont feel petty all of a
+#: sudden", "i dont feel sad still", "... also"); those that :func:`fix_polarity` cannot repair
+#: make the text skipped.
+POSITIVE_POLARITY = frozenset("again too also already still suddenly sudden".split())
 #: Negative-polarity replacements applied after the negated verb, within its scope.
 POLARITY_SWAPS = {"some": "any", "someone": "anyone", "somebody": "anybody",
                   "something": "anything", "somewhere": "anywhere", "already": "yet"}
-#: "some" stays before these: "some days", "to some extent" are not in the negation's scope.
-SOME_KEPT_BEFORE = frozenset("days nights mornings evenings times point extent".split())
+#: "some" stays before these: "some days", "to some extent", "for some reason" are not in the
+#: negation's scope.
+SOME_KEPT_BEFORE = frozenset("days nights mornings evenings times point extent reason".split())
 #: Words that open a new subject or a relative clause, where the negation's scope ends:
 #: "im feeling angry at someone i do something for" -> "... at anyone i do something for".
 SCOPE_STOPPERS = frozenset(
@@ -251,39 +349,130 @@ def clause_bounds(tokens: Sequence[str], start: int, end: int) -> tuple[int, int
 
 def fix_polarity(tail: Sequence[str]) -> list[str]:
     """Negative-polarity fixes for the rest of a negated clause, up to the first scope stopper:
-    some -> any (not in "some days"), something -> anything, already -> yet, and a scope-final
-    "too" -> "either" ("i feel sad too" -> "i dont feel sad either")."""
+    some -> any (not in "some days"), something -> anything, already -> yet; at the scope's end,
+    "too" and "as well" -> "either" ("i feel sad too" -> "i dont feel sad either") and "again" ->
+    "anymore" ("i feel depressed again" -> "i dont feel depressed anymore")."""
     stop = next((k for k, t in enumerate(tail) if t in SCOPE_STOPPERS), len(tail))
     scope = [t if t == "some" and tail[k + 1:k + 2] and tail[k + 1] in SOME_KEPT_BEFORE
              else POLARITY_SWAPS.get(t, t) for k, t in enumerate(tail[:stop])]
-    if scope and scope[-1] == "too":
-        scope[-1] = "either"
+    if scope[-2:] == ["as", "well"]:
+        scope[-2:] = ["either"]
+    elif scope and scope[-1] in SCOPE_FINAL_SWAPS:
+        scope[-1] = SCOPE_FINAL_SWAPS[scope[-1]]
     return [*scope, *tail[stop:]]
+
+
+def positive_polarity(tokens: Sequence[str]) -> bool:
+    """Whether the tokens hold a positive-polarity or change-of-state word
+    (:data:`POSITIVE_POLARITY`, "as well")."""
+    return any(t in POSITIVE_POLARITY or tokens[k:k + 2] == ["as", "well"]
+               for k, t in enumerate(tokens))
+
+
+def npi_at_all(tokens: Sequence[str], k: int) -> bool:
+    """Whether ``tokens[k]`` is the "all" of a negative-polarity "at all" ("i didnt feel scared
+    at all"), not of a quantified "at all times" or "at all the parties"."""
+    after = tokens[k + 1:k + 2]
+    return (tokens[k - 1:k + 1] == ["at", "all"]
+            and not (after and after[0] in TIME_NOUNS | DETERMINERS | {"of", "costs"}))
 
 
 def partial_scope(tokens: Sequence[str]) -> bool:
     """Whether the tokens leave part of a negated feeling outside the negation
-    (:data:`PARTIAL_SCOPE`; "some", "most" or "all" before a time noun, "all the time", "at
-    times")."""
-    return any(t in PARTIAL_SCOPE
-               or (t in ("some", "most", "all") and tokens[k + 1:k + 2]
-                   and tokens[k + 1] in TIME_NOUNS)
-               or tokens[k:k + 3] == ["all", "the", "time"] or tokens[k:k + 2] == ["at", "times"]
+    (:data:`PARTIAL_SCOPE`, but not the negative-polarity "at all" that no noun follows, as
+    "at all times" does; "some" before a time noun, "at times", "one" as a quantifier, not after
+    a determiner: "in one thing", not "this one")."""
+    return any((t in PARTIAL_SCOPE and not npi_at_all(tokens, k))
+               or (t == "some" and tokens[k + 1:k + 2] and tokens[k + 1] in TIME_NOUNS)
+               or (t == "one" and (k == 0 or tokens[k - 1] not in DETERMINERS))
+               or tokens[k:k + 2] == ["at", "times"]
                for k, t in enumerate(tokens))
 
 
-def single_assertion(tokens: Sequence[str], after: int, hi: int) -> bool:
-    """Whether nothing but adjuncts follows a clause that ends before ``tokens[hi]``: the text ends
-    there, or one adjunct clause ("when ...", "if ...") runs to its end; and no connective or
-    run-on subject opens another clause after ``tokens[after]`` ("so hopefully ...", "... i
-    might even ...")."""
-    for k in range(after, len(tokens)):
-        if tokens[k] in CLAUSE_CONNECTIVES or (tokens[k] in RUN_ON_SUBJECTS
-                                               and tokens[k - 1] not in SUBORDINATORS):
-            return False
-    if hi == len(tokens):
+def time_adjunct(tokens: Sequence[str]) -> int:
+    """How many of the first tokens form a time adjunct ("today", "right now", "this morning",
+    "at the moment"); 0 when they do not start with one."""
+    if tokens[:1] and tokens[0] in TIME_ADVERBS:
+        return 1
+    if tokens[:2] == ["right", "now"] or (tokens[:1] and tokens[0] in ("this", "these", "last")
+                                          and tokens[1:2] and tokens[1] in TIME_NOUNS):
+        return 2
+    return 3 if tokens[:3] == ["at", "the", "moment"] else 0
+
+
+def run_on(tokens: Sequence[str], start: int) -> bool:
+    """Whether a nominative subject at or after ``tokens[start]`` opens a new clause (one not
+    introduced by a subordinator)."""
+    return any(tokens[k] in RUN_ON_SUBJECTS and tokens[k - 1] not in SUBORDINATORS
+               for k in range(max(start, 1), len(tokens)))
+
+
+def plain_lead_in(lead: Sequence[str]) -> bool:
+    """Whether the words before a feeling clause's subject leave it the text's one assertion: none,
+    a time adjunct ("today"), one short adjunct clause ("when i got home"), or an epistemic frame
+    ("i know", "i really feel like")."""
+    rest = lead[time_adjunct(lead):]
+    if not rest:
         return True
-    return tokens[hi] in ADJUNCT_OPENERS and CLAUSE_BOUNDARIES.isdisjoint(tokens[hi + 1:])
+    if rest[0] in ADJUNCT_OPENERS:
+        return (len(rest) <= MAX_LEAD_IN and not run_on(rest, 2)
+                and (CLAUSE_BOUNDARIES | CLAUSE_CONNECTIVES).isdisjoint(rest[1:]))
+    if rest[0] != "i":
+        return False
+    k = 2 if rest[1:2] and rest[1] in PRE_VERB_ADVERBS - {"always"} else 1
+    return tuple(rest[k:]) in LEAD_IN_FRAMES
+
+
+def plain_causer(lead: Sequence[str]) -> bool:
+    """Whether the words before a causative head ("made me feel") are a short subject ("it", "my
+    mom", "that song") after a plain lead-in."""
+    for n in range(1, min(MAX_CAUSER, len(lead)) + 1):
+        causer = lead[len(lead) - n:]
+        if ((n == 1 or causer[0] in DETERMINERS) and not run_on(causer, 1)
+                and (CLAUSE_BOUNDARIES | ADJUNCT_BREAKERS).isdisjoint(causer)
+                and not has_negation(causer) and plain_lead_in(lead[:len(lead) - n])):
+            return True
+    return False
+
+
+def plain_phrase(phrase: Sequence[str]) -> bool:
+    """Whether the words right after the emotion word are nothing or one short phrase that says
+    where or when the feeling holds and what it is about or toward (:data:`PHRASE_ADVERBS`,
+    :data:`PREPOSITIONS`), with no clause of its own ("lately spirit of christmas", "that my
+    art style can be copied")."""
+    if len(phrase) > MAX_PHRASE:
+        return False
+    k = 0
+    while k < len(phrase):
+        step = time_adjunct(phrase[k:]) or (phrase[k] in PHRASE_ADVERBS)
+        if not step:
+            break
+        k += step
+    if k < len(phrase) and phrase[k] not in PREPOSITIONS:
+        return False
+    last = len(phrase) - 1
+    return not any(t in PHRASE_BREAKERS or (t in PHRASE_FINAL_ONLY and k < last)
+                   or (t == "to" and not (k < last and phrase[k + 1] in TO_OBJECTS))
+                   for k, t in enumerate(phrase))
+
+
+def plain_adjunct(clause: Sequence[str]) -> bool:
+    """Whether ``clause`` is nothing or one short adjunct clause ("when he calls", "if i go
+    out") with no further clause joined to it."""
+    if not clause:
+        return True
+    return (clause[0] in ADJUNCT_OPENERS and len(clause) <= MAX_ADJUNCT and not run_on(clause, 2)
+            and (CLAUSE_BOUNDARIES | ADJUNCT_BREAKERS).isdisjoint(clause[1:]))
+
+
+def plain_continuation(tail: Sequence[str]) -> bool:
+    """Whether the words after the emotion word add nothing the negation would contradict: at
+    most one short phrase (:func:`plain_phrase`), then at most one adjunct clause
+    (:func:`plain_adjunct`). Anything else ("it shows everywhere", "yes", "as i want ...",
+    "cursing my luck", "to regain a safe feeling") refers back to, builds on or presupposes the
+    emotion, or makes the negation's scope ambiguous."""
+    k = next((j for j, t in enumerate(tail) if t in ADJUNCT_OPENERS), len(tail))
+    return plain_phrase(tail[:k]) and plain_adjunct(tail[k:])
 
 
 class ClauseNegation(Perturbation):
@@ -547,7 +736,8 @@ class ClauseMatcher:
             end, copular, never = head
             complement = self.complement(tokens, end, copular)
             if complement is not None:
-                skip = self._skip(tokens, i, end, complement, never)
+                skip = self._skip(tokens, i, end, complement, never,
+                                  tokens[i] not in SUBJECTS)
                 return Clause(None, True, complement, None, skip or "negated already")
         for rule in CLAUSE_RULES:
             rewrite = rule.match(tokens, i, split)
@@ -557,7 +747,7 @@ class ClauseMatcher:
             if complement is None:
                 continue
             skip = self._skip(tokens, rewrite.start, rewrite.end, complement,
-                              "never" in rewrite.replacement)
+                              "never" in rewrite.replacement, rule is MadeMeFeel)
             if skip is not None:
                 return Clause(rule.name, False, complement, None, skip)
             _, hi = clause_bounds(tokens, rewrite.start, rewrite.end)
@@ -568,27 +758,50 @@ class ClauseMatcher:
 
     @staticmethod
     def _skip(tokens: Sequence[str], start: int, end: int, complement: Complement,
-              never: bool) -> str | None:
-        """Why the clause headed by ``tokens[start:end]`` (negated by "never" when ``never``)
-        cannot be read as a clean negation of its emotion word, or None."""
-        if not DEGREE_WORDS.issuperset(complement.degree):
+              never: bool, causative: bool) -> str | None:
+        """Why the clause headed by ``tokens[start:end]`` (negated by "never" when ``never``; a
+        "made me feel" head when ``causative``) cannot be read as a clean negation of its emotion
+        word, or None."""
+        lo, hi = clause_bounds(tokens, start, end)
+        # what follows the emotion word once negated, its polarity fixed
+        tail = [*fix_polarity(tokens[complement.index + 1:hi]), *tokens[hi:]]
+        if not DEGREE_WORDS.issuperset(complement.degree) or "enough" in tail:
             return "degree"
         if never and "so" in complement.degree:
             return "emphatic never"
-        lo, hi = clause_bounds(tokens, start, end)
+        word = complement.word
+        if word in NON_EMOTION_WORDS:
+            return "word sense"
+        if word in EXTREME_WORDS:
+            return "extreme word"
+        if word in GRATITUDE_WORDS:
+            return "gratitude"
         if has_negation([*tokens[lo:start], *tokens[end:hi]]):
             return "negation in clause"
-        after = tokens[complement.index + 1:complement.index + 4]
+        after = tail[:3]
         if after and (("so" in complement.degree
                        and (after[0] in RESULT_CLAUSE_OPENERS or "that" in after))
                       or ("too" in complement.degree and after[0] == "to")):
             return "result clause"
+        if positive_polarity(tail):
+            return "positive polarity"
         if partial_scope([*tokens[:start], *tokens[end:]]):
             return "partial scope"
-        if (start > MAX_LEAD_IN or not CLAUSE_CONNECTIVES.isdisjoint(tokens[:start])
-                or not single_assertion(tokens, complement.index + 1, hi)):
+        lead = tokens[:start]
+        if not (plain_causer(lead) if causative else plain_lead_in(lead)) \
+                or not plain_continuation(tail):
             return "other clauses"
         return None
+
+
+def _labels(ctx: SuiteContext, row: Mapping[str, str]) -> tuple[str, ...]:
+    """The comma-separated ``classes`` of a word-list row, checked against the model's labels."""
+    labels = tuple(label.strip() for label in row["classes"].split(","))
+    unknown = sorted(set(labels) - set(ctx.labels))
+    if unknown:
+        raise AuditError(f"suite {ctx.spec.name!r}: {row['word']!r} names unknown labels "
+                         f"{unknown}")
+    return labels
 
 
 def load_matcher(ctx: SuiteContext) -> ClauseMatcher:
@@ -599,7 +812,7 @@ def load_matcher(ctx: SuiteContext) -> ClauseMatcher:
     gives it (a negated "stressed" must avoid both sadness and anger). Words signalling each
     class: the lexicon's class words, the ``class_words`` words, and the lexicon's unclassed
     emotion words ("love", "cry", "lol"), which signal every class unless ``class_words`` places
-    them.
+    them, and the ``presupposition_cues`` words ("safe", "death") under their classes.
     """
     params = ctx.spec.params
     lexicon_path = ctx.data_path(params["lexicon"])
@@ -608,14 +821,13 @@ def load_matcher(ctx: SuiteContext) -> ClauseMatcher:
     class_words = {label: set(words.cues) for label, words in lexicon.items()}
     classed = set().union(*class_words.values())
     for row in read_tsv(ctx.data_path(params["class_words"]), ("word", "classes")):
-        labels = tuple(label.strip() for label in row["classes"].split(","))
-        unknown = sorted(set(labels) - set(ctx.labels))
-        if unknown:
-            raise AuditError(f"suite {ctx.spec.name!r}: {row['word']!r} names unknown labels "
-                             f"{unknown}")
+        labels = _labels(ctx, row)
         if row["word"] not in classed:
             feel[row["word"]] = labels
         for label in labels:
+            class_words.setdefault(label, set()).add(row["word"])
+    for row in read_tsv(ctx.data_path(params["presupposition_cues"]), ("word", "classes")):
+        for label in _labels(ctx, row):
             class_words.setdefault(label, set()).add(row["word"])
     placed = set().union(*class_words.values())
     for label in ctx.labels:
@@ -667,7 +879,8 @@ def authored_suite(ctx: SuiteContext) -> GeneratedSuite:
 
 #: The ``params`` a suite declaration may give this generator, with their types.
 PARAMS: dict[str, type] = {"part": str, "lexicon": str, "class_words": str,
-                           "positive_labels": list, "statements": str}
+                           "presupposition_cues": str, "positive_labels": list,
+                           "statements": str}
 
 
 def generate(ctx: SuiteContext) -> GeneratedSuite:
