@@ -9,21 +9,48 @@ predicted ``k`` with another gold label, ``FN_k`` cases with gold ``k`` predicte
 """
 from __future__ import annotations
 
-from statistics import NormalDist
 from typing import Any, Callable, Sequence
 
 import numpy as np
+from scipy import stats
 
 #: Confidence level of every interval the audit reports.
 CI_LEVEL = 0.95
+#: Significance level of every test the audit reports (family-wise, after Holm, where corrected).
+ALPHA = 0.05
 #: Number of equal-width confidence bins for the expected calibration error.
 ECE_BINS = 15
 
 
+def check_targets(y_true: Any, y_pred: Any, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """``y_true`` and ``y_pred`` as int64 arrays, after the checks scikit-learn's
+    ``_check_targets`` makes at its public boundary: both one-dimensional, of equal length, of
+    integer values, and every value a class index in ``0 .. n_labels-1``. Anything else is a
+    ``ValueError`` (a length-1 prediction is never broadcast, an index equal to ``n_labels`` is
+    never counted as another class)."""
+    arrays = []
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        arr = np.asarray(values)
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            if not (np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr))
+                    and np.all(arr == np.round(arr))):
+                raise ValueError(f"{name} must hold integer class indices, got {arr.dtype}")
+        arr = arr.astype(np.int64)
+        if arr.size and (arr.min() < 0 or arr.max() >= n_labels):
+            raise ValueError(f"{name} holds class indices outside 0..{n_labels - 1}")
+        arrays.append(arr)
+    if len(arrays[0]) != len(arrays[1]):
+        raise ValueError(f"y_true and y_pred have different lengths: {len(arrays[0])} != "
+                         f"{len(arrays[1])}")
+    return arrays[0], arrays[1]
+
+
 def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> np.ndarray:
-    """Confusion matrix ``C`` with ``C[i, j]`` = number of cases of gold ``i`` predicted ``j``."""
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
+    """Confusion matrix ``C`` with ``C[i, j]`` = number of cases of gold ``i`` predicted ``j``
+    (inputs validated by :func:`check_targets`)."""
+    y_true, y_pred = check_targets(y_true, y_pred, n_labels)
     flat = np.bincount(y_true * n_labels + y_pred, minlength=n_labels * n_labels)
     return flat.reshape(n_labels, n_labels)
 
@@ -127,13 +154,9 @@ def proportion_ci(successes: int, n: int, level: float = CI_LEVEL) -> tuple[floa
     """
     if n == 0:
         return 0.0, 1.0
-    z = NormalDist().inv_cdf((1 + level) / 2)
-    p = successes / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact bounds at the edges, where
-    high = 1.0 if successes == n else min(1.0, centre + half)  # rounding would leave 1e-17 off
+    ci = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    low = 0.0 if successes == 0 else max(0.0, ci.low)  # exact bounds at the edges, where
+    high = 1.0 if successes == n else min(1.0, ci.high)  # rounding would leave 1e-17 off
     return float(low), float(high)
 
 

@@ -6,7 +6,7 @@ import pytest
 from sklearn import metrics as skm
 from statsmodels.stats.proportion import proportion_confint
 
-from audit.metrics import calibration, classification_metrics, proportion_ci
+from audit.metrics import calibration, classification_metrics, confusion_counts, proportion_ci
 
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 
@@ -83,3 +83,24 @@ def test_perfect_calibration_has_zero_ece() -> None:
 @pytest.mark.parametrize("k,n", [(0, 10), (10, 10), (37, 50), (999, 1000)])
 def test_wilson_interval_matches_statsmodels(k: int, n: int) -> None:
     assert proportion_ci(k, n) == pytest.approx(proportion_confint(k, n, alpha=0.05, method="wilson"))
+
+
+@pytest.mark.parametrize("y_true, y_pred, message", [
+    ([0, 1, 2], [0], "different lengths"),            # scikit-learn refuses; no broadcasting
+    ([0, 1, 2], [0, 1, 3], "outside 0..2"),           # index == n_labels is not another class
+    ([0, -1, 2], [0, 1, 2], "outside 0..2"),
+    ([[0, 1]], [[0, 1]], "one-dimensional"),
+    ([0, 1.5, 2], [0, 1, 2], "integer class indices"),
+])
+def test_confusion_counts_validates_like_sklearn(y_true: list, y_pred: list, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        confusion_counts(np.array(y_true), np.array(y_pred), 3)
+    if message == "different lengths":
+        with pytest.raises(ValueError):
+            skm.confusion_matrix(y_true, y_pred, labels=[0, 1, 2])
+
+
+def test_confusion_counts_accepts_integral_floats_and_empty() -> None:
+    assert confusion_counts(np.array([0.0, 2.0]), np.array([2, 2]), 3).tolist() == \
+        skm.confusion_matrix([0, 2], [2, 2], labels=[0, 1, 2]).tolist()
+    assert confusion_counts(np.array([], dtype=int), np.array([], dtype=int), 2).sum() == 0
