@@ -34,15 +34,20 @@ Shape (keys marked *cf* only appear in the counterfactual summary)::
                      "p_value", "p_adjusted", "significant", "sign_test": {...}, ...}],  # cf; else []
           "untested": [{"origin", "source_group", "group", "n"}],                        # cf
           "counterfactual": {                                                             # cf
-            "n": 672, "flip_rate": {rate}, "mean_abs_change": {"<label>": 0.004},
-            "by_origin": {"template": {"n", "flip_rate", "mean_abs_change"}, "test": {...}},
-            "by_group": {"<group>": {"n", "flip_rate", "mean_abs_change"}}
+            "n": 672, "n_sources": 336, "flip_rate": {rate}, "mean_abs_change": {"<label>": 0.004},
+            "by_origin": {"template": {"n", "n_sources", "flip_rate", "mean_abs_change"}, "test": {...}},
+            "by_group": {"<group>": {"n", "n_sources", "flip_rate", "mean_abs_change"}}
           }
         }
       },
       "intersections": {"gender x race": {"groups", "excluded_groups", "gaps", "tests": []}},
       "correction": {"method": "holm", "alpha": 0.05, "n_tests": 84}                   # cf
     }
+
+In ``counterfactual``, ``n`` counts pairs and ``n_sources`` the distinct source texts they were
+made from: a test text swapped to every other nationality gives one pair per target, and those
+pairs are not independent observations (they share the text), so read a flip rate against
+``n_sources`` as well as ``n``.
 
 A gap is ``metric(high_group) - metric(low_group)`` between the best and worst group that is large
 enough to judge (``None`` when fewer than two are). Its 95% interval is a percentile bootstrap of
@@ -65,6 +70,7 @@ import numpy as np
 from scipy import stats
 
 from .metrics import (
+    ALPHA,
     CI_LEVEL,
     accuracy_from_confusion,
     bootstrap_confusions,
@@ -80,8 +86,6 @@ from .suite import group_by
 
 #: Groups with fewer labeled cases (and test cells with fewer pairs) are reported but not judged.
 MIN_GROUP_SIZE = 30
-#: Family-wise error rate of the Holm-corrected paired tests.
-ALPHA = 0.05
 #: Joins column names and group values of an intersection: ``gender x race``, ``female x african_american``.
 INTERSECTION_SEPARATOR = " x "
 
@@ -242,12 +246,19 @@ def disaggregate(
 
 # --------------------------------------------------------------------------- counterfactual summary
 
+def _n_sources(pairs: Sequence[Mapping[str, Any]]) -> int:
+    """Distinct source texts behind paired records (a test text's id, else its source text):
+    one test text swapped to nine nationalities is nine pairs but one source."""
+    return len({r.get("source_id") or r.get("source_text") for r in pairs})
+
+
 def _change_summary(pairs: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> dict[str, Any]:
-    """Flip rate (Wilson CI) and mean |p(label) - p_source(label)| per label over paired records."""
+    """Flip rate (Wilson CI) and mean |p(label) - p_source(label)| per label over paired records,
+    with the number of pairs (``n``) and of distinct source texts they come from (``n_sources``)."""
     probs = np.array([r["probs"] for r in pairs], dtype=np.float64)
     source = np.array([r["source_probs"] for r in pairs], dtype=np.float64)
     change = np.abs(probs - source).mean(axis=0)
-    return {"n": len(pairs),
+    return {"n": len(pairs), "n_sources": _n_sources(pairs),
             "flip_rate": rate_with_ci(sum(r["pred"] != r["source_pred"] for r in pairs), len(pairs)),
             "mean_abs_change": {label: float(change[k]) for k, label in enumerate(labels)}}
 

@@ -128,6 +128,7 @@ def _records(n_pairs: int, shift: float, flips: int) -> list[dict]:
             probs = [p, 1 - p]
             records.append({
                 "label": "a", "pred": "a" if p >= 0.5 else "b", "probs": probs,
+                "source_text": None if source is None else f"base sentence {i}",
                 "source_probs": None if source is None else [source, 1 - source],
                 "source_pred": None if source is None else ("a" if source >= 0.5 else "b"),
                 "meta": {"attribute": "gender", "group": group, "source_group": "male", "origin": "template",
@@ -141,7 +142,7 @@ def test_counterfactual_summary() -> None:
     out = counterfactual_summary(records, LABELS, n_resamples=0)
     section = out["attributes"]["gender"]
     cf_summary = section["counterfactual"]
-    assert cf_summary["flip_rate"]["successes"] == 3 and cf_summary["n"] == 40
+    assert cf_summary["flip_rate"]["successes"] == 3 and cf_summary["n"] == 40 and cf_summary["n_sources"] == 40
     assert cf_summary["by_origin"]["template"]["flip_rate"]["n"] == 40
     cf = [r for r in records if r["source_probs"] is not None]
     expected = np.mean([abs(r["probs"][0] - r["source_probs"][0]) for r in cf])
@@ -170,3 +171,18 @@ def test_counterfactual_summary_leaves_small_cells_untested() -> None:
     assert section["untested"] == [{"attribute": "gender", "origin": "template", "source_group": "male",
                                     "group": "female", "n": 10}]
     assert section["groups"]["female"]["too_small"] and section["gaps"]["accuracy"] is None
+
+
+def test_n_sources_counts_distinct_source_texts() -> None:
+    """Pairs made from one text (a swap to several groups) count once in n_sources."""
+    def pair(source_id: str | None, source_text: str, group: str) -> dict:
+        return {"label": None, "pred": "a", "probs": [0.9, 0.1], "source_pred": "a", "source_probs": [0.8, 0.2],
+                "source_id": source_id, "source_text": source_text,
+                "meta": {"attribute": "nationality", "group": group, "source_group": "x", "origin": "test"}}
+
+    records = [pair("test-1", "t1", g) for g in ("p", "q", "r")] + [pair("test-2", "t2", "p")]
+    records += [pair(None, "a template base", g) for g in ("p", "q")]  # templates: no id, the base sentence
+    cf = counterfactual_summary(records, LABELS, n_resamples=0)["attributes"]["nationality"]["counterfactual"]
+    assert (cf["n"], cf["n_sources"]) == (6, 3)
+    assert (cf["by_group"]["p"]["n"], cf["by_group"]["p"]["n_sources"]) == (3, 3)
+    assert (cf["by_group"]["q"]["n"], cf["by_group"]["q"]["n_sources"]) == (2, 2)
