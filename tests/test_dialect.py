@@ -51,6 +51,10 @@ PAIRS = [
     ("aae.aint_be", "the kids are not happy", "the kids aint happy"),
     ("aae.aint_be", "i wasnt sure", None),
     ("aae.aint_be", "i am sure", None),
+    # Formal register: a public or official voice keeps standard negation.
+    ("aae.aint_be", "im not sure the government is listening", None),
+    ("aae.aint_be", "i am not able to acknowledge that", None),
+    ("aae.aint_be", "the artistic intention is not to raise the questions of structural linguistics", None),
     ("aae.aint_have", "i havent done it", "i aint done it"),
     ("aae.aint_have", "she has not been here", "she aint been here"),
     ("aae.aint_have", "i haven t got time", "i aint got time"),
@@ -69,6 +73,18 @@ PAIRS = [
     ("aae.negative_concord", "i dont know if anyone cares", None),
     ("aae.negative_concord", "i dont think i have any", None),
     ("aae.negative_concord", "i have any chance", None),
+    # Only a colloquial negator (contracted, "never", "not" after a contracted be): formal
+    # uncontracted and non-finite negation keeps "any".
+    ("aae.negative_concord", "i couldnt think of anything", "i couldnt think of nothing"),
+    ("aae.negative_concord", "i will never write anything", "i will never write nothing"),
+    ("aae.negative_concord", "i had not previously made any newborn sized babies", None),
+    ("aae.negative_concord", "i did not feel any passionate joy", None),
+    ("aae.negative_concord", "i cannot find anything", None),
+    ("aae.negative_concord", "i dont have any words to thank you all", None),
+    ("aae.negative_concord", "sorry for not having written anything", None),
+    # "nothing but" would mean "only".
+    ("aae.negative_concord", "i dont leave anything but i feel rude", None),
+    ("aae.negative_concord", "i dont love him anymore but i", "i dont love him no more but i"),
     ("aae.completive_done", "i have already told him", "i done told him"),
     ("aae.completive_done", "ive finished my work", "i done finished my work"),
     ("aae.completive_done", "she has eaten", "she done ate"),
@@ -146,12 +162,26 @@ PAIRS = [
     ("inde.inverted_indirect_question", "i dont know why i hurt him", None),
     ("inde.inverted_indirect_question", "i wonder why its been so hard", None),
     ("inde.stative_progressive", "i know him", "i am knowing him"),
-    ("inde.stative_progressive", "she wants a new phone", "she is wanting a new phone"),
+    ("inde.stative_progressive", "i want him", "i am wanting him"),
     ("inde.stative_progressive", "i have a doubt", "i am having a doubt"),
     ("inde.stative_progressive", "i really want to go", "i am really wanting to go"),
-    ("inde.stative_progressive", "we need money", "we are needing money"),
+    ("inde.stative_progressive", "i need money", "i am needing money"),
     ("inde.stative_progressive", "i know he is right", "i am knowing he is right"),
-    ("inde.stative_progressive", "i hope you like this", "i hope you are liking this"),
+    ("inde.stative_progressive", "i feel stressed but i love the feeling", "i feel stressed but i am loving the feeling"),
+    ("inde.stative_progressive", "honestly i have some goals", "honestly i am having some goals"),
+    # Only the speaker's own state in a main clause: not other subjects, relative clauses,
+    # complement or adverbial clauses, nor generic statements of taste.
+    ("inde.stative_progressive", "she wants a new phone", None),
+    ("inde.stative_progressive", "we need money", None),
+    ("inde.stative_progressive", "i hope you like this", None),
+    ("inde.stative_progressive", "take everything i love in this world away", None),
+    ("inde.stative_progressive", "the work i need to do", None),
+    ("inde.stative_progressive", "i think i love her", None),
+    ("inde.stative_progressive", "if i want to shoot weddings", None),
+    ("inde.stative_progressive", "because i know their standard", None),
+    ("inde.stative_progressive", "i love rides but", None),
+    ("inde.stative_progressive", "i love a hearty chat", None),
+    ("inde.stative_progressive", "i hate it when people lie", None),
     ("inde.stative_progressive", "i have to go", None),
     ("inde.stative_progressive", "i have been there", None),
     ("inde.stative_progressive", "i feel happy", None),
@@ -166,7 +196,18 @@ PAIRS = [
     ("inde.stative_progressive", "the things that i want without thinking", None),
     ("inde.stative_progressive", "would someone like you want me", None),
     ("inde.stative_progressive", "the end of the world as we know it", None),
-    ("inde.too_much", "i feel very happy", "i feel too much happy"),
+    ("inde.too_much", "i feel very sad", "i feel too much sad"),
+    # Only negative feelings and plain states: "too much" read as "excessively" turns honour,
+    # worth or joy into more than deserved or wished.
+    ("inde.too_much", "i feel very happy", None),
+    ("inde.too_much", "i feel very honoured to be here", None),
+    ("inde.too_much", "i feel very important", None),
+    ("inde.too_much", "i feel very tired and very much want to sleep", None),
+    ("inde.too_much", "i feel very tired and want to sleep", "i feel too much tired and want to sleep"),
+    # Formal register (a thank-you of honour, a public address) is left alone.
+    ("inde.too_much", "i feel very nervous to have the opportunity to speak", None),
+    ("inde.too_much", "i feel very honoured to have been part of the bond family and very much hope "
+                      "i have a chance to work with them again", None),
     ("inde.too_much", "i was very lonely", "i was too much lonely"),
     ("inde.too_much", "im feeling very nervous about it", "im feeling too much nervous about it"),
     ("inde.too_much", "i feel very strongly about it", None),
@@ -175,7 +216,15 @@ PAIRS = [
     ("inde.too_much", "it was the very first time", None),
     ("inde.too_much", "i feel very much at home", None),
     ("inde.too_much", "its very over the top", None),
-    ("inde.zero_article", "i feel a little sad", "i feel little sad"),
+    # One-word adjectives only: not compounds, adjective + noun, or a pronoun.
+    ("inde.too_much", "i am feeling very touch deprived", None),
+    ("inde.too_much", "i feel very eco friendly right now", None),
+    ("inde.too_much", "i started feeling very gentle contractions", None),
+    ("inde.too_much", "i am very i feel very privileged", None),
+    # "little sad" could read as "hardly sad": "a little" + adjective keeps its article.
+    ("inde.zero_article", "i feel a little sad", None),
+    ("inde.zero_article", "im feeling a little anxious about it", None),
+    ("inde.zero_article", "im feeling a little bit unloved", "im feeling little bit unloved"),
     ("inde.zero_article", "a lot of people came", "lot of people came"),
     ("inde.zero_article", "im feeling a little bit better", "im feeling little bit better"),
     ("inde.zero_article", "i feel a little more confident", None),
@@ -213,7 +262,7 @@ PAIRS = [
     ("sge.zero_copula", "im so tired", "i so tired"),
     ("sge.zero_copula", "its very nice", "it very nice"),
     ("sge.zero_copula", "i m not sure", "i not sure"),
-    ("sge.zero_copula", "they are really kind", "they really kind"),
+    ("sge.zero_copula", "they are really nice", "they really nice"),
     ("sge.zero_copula", "im feeling sick", "i feeling sick"),
     ("sge.zero_copula", "im tired", None),
     ("sge.zero_copula", "i was so tired", None),
@@ -221,6 +270,17 @@ PAIRS = [
     ("sge.zero_copula", "i feel like its meaning is lost", None),
     ("sge.zero_copula", "all i am thinking is the fact", None),
     ("sge.zero_copula", "im being honest", None),
+    # An adjectival, locative or progressive predicate after the cue, not a noun phrase.
+    ("sge.zero_copula", "im not even sure", "i not even sure"),
+    ("sge.zero_copula", "im not in the mood", "i not in the mood"),
+    ("sge.zero_copula", "im not constantly tired", "i not constantly tired"),
+    ("sge.zero_copula", "so im not really updating it", "so i not really updating it"),
+    ("sge.zero_copula", "i am not a people person", None),
+    ("sge.zero_copula", "im not the only one", None),
+    ("sge.zero_copula", "its not something i can do", None),
+    ("sge.zero_copula", "its not like i care", None),
+    ("sge.zero_copula", "im so much in love", None),
+    ("sge.zero_copula", "im not that kind of person", None),
     ("sge.zero_third_person", "it makes me sad", "it make me sad"),
     ("sge.zero_third_person", "they make me sad", None),
     # Particles by what the clause says: lor for resignation, leh for a tentative statement,
@@ -235,6 +295,15 @@ PAIRS = [
     ("sge.discourse_particle", "i feel like the", None),
     ("sge.discourse_particle", "but i feel fine", None),
     ("sge.discourse_particle", "i feel useless a href http", None),
+    # Only the speaker's present stance or feeling, never a narrated or reported event.
+    ("sge.discourse_particle", "im so tired today", "im so tired today lah"),
+    ("sge.discourse_particle", "i really feel useless", "i really feel useless lah"),
+    ("sge.discourse_particle", "i replied feeling strange at giving the orders", None),
+    ("sge.discourse_particle", "i woke up feeling a little depressed", None),
+    ("sge.discourse_particle", "i went home feeling sad", None),
+    ("sge.discourse_particle", "i feel so awful she said", None),
+    ("sge.discourse_particle", "he feels so tired today", None),
+    ("sge.discourse_particle", "i put it away feeling sad", None),
     ("brit.british_spelling", "my favorite color", "my favourite colour"),
     ("brit.british_spelling", "i realized i was traveling", "i realised i was travelling"),
     ("brit.british_spelling", "i need more practice", None),
@@ -245,12 +314,21 @@ PAIRS = [
     ("slang.lengthening", "so i left early", None),
     ("slang.lengthening", "i think so", None),
     ("slang.lengthening", "i feel so", None),
+    # Formal, public or solemn register is left alone.
+    ("slang.lengthening", "someone who feels so proud to be part of the community gathered here today", None),
+    ("slang.lengthening", "with so much trafficking and slavery its hard not to feel embittered", None),
+    ("slang.lengthening", "i feel so sad since my grandmother passed away", None),
+    ("slang.lengthening", "with so much work its hard not to feel embittered", "with sooo much work its hard not to feel embittered"),
     ("slang.abbreviation", "i dont know why you are sad", "idk why u are sad"),
     ("slang.abbreviation", "i don t know", "idk"),
     ("slang.abbreviation", "please tell your people", "pls tell ur ppl"),
     ("slang.abbreviation", "i feel fine", None),
     ("slang.abbreviation", "i did it yourself", None),
     ("slang.abbreviation", "okay then", None),
+    ("slang.abbreviation", "i want you to know that if i become prime minister i will be proud", None),
+    ("slang.abbreviation", "i want you to know that if i become a teacher i will be proud",
+     "i want u to know that if i become a teacher i will be proud"),
+    ("slang.abbreviation", "you know the cancer came back", None),
 ]
 
 
@@ -273,6 +351,81 @@ def test_particles_follow_content_and_are_optional(rules: dict[str, TokenRule]) 
     assert abs(sum(o is not None for o in outcomes) / 60 - rule.rate) < 0.2
     because = {_apply(rules["slang.abbreviation"], "i cried because of you", s) for s in range(30)}
     assert because == {"i cried cuz of u", "i cried bc of u"}
+
+
+def test_register_gates_are_built_from_the_varieties_file() -> None:
+    registers = dialect.load_registers({"formal": {"words": ["minister"], "phrases": ["on behalf of"]},
+                                        "solemn": {"words": ["funeral"]}})
+    gate = dialect.register_gate({"rule": "x", "skip_registers": ["formal", "solemn"], "max_text_words": 5},
+                                 registers)
+    assert gate is not None
+    assert gate.excludes(words_of("i speak on behalf of my team"))
+    assert gate.excludes(words_of("the funeral was sad"))
+    assert gate.excludes(words_of("one two three four five six"))
+    assert not gate.excludes(words_of("i feel so tired"))
+    assert dialect.register_gate({"rule": "x"}, registers) is None
+    with pytest.raises(AuditError, match="unknown registers"):
+        dialect.register_gate({"rule": "x", "skip_registers": ["casual"]}, registers)
+    with pytest.raises(AuditError, match="unknown keys"):
+        dialect.load_registers({"formal": {"word": ["minister"]}})
+
+
+@pytest.fixture(scope="module")
+def varieties() -> dict[str, dialect.Variety]:
+    return {variety.name: variety for variety in dialect.load_varieties(_context())}
+
+
+# Texts out of informal personal writing, each of which some variety's rules would rewrite
+# (before/after without the gate), with the reason the gate gives; all must be skipped.
+OUT_OF_REGISTER = [
+    ("aae", "i forgive myself that i have accepted and allowed myself to think that as i am writing this blog",
+     "i forgive myself that i done accepted and allowed myself to think that as i am writing this blog",
+     "scripted"),
+    ("sge", "i am feeling uncertain of the merits of posting to this blog with the frequency or earnestness "
+            "i had been over the previous year", None, "formal"),
+    ("sge", "i am feeling my way often blindly from the carefree days of youth into the uncharted waters "
+            "of maturity", None, "formal"),
+    ("slang", "because i ve been competing all my life explained schaub in an interview", None, "reporter_frame"),
+    ("slang", "this valuable individual guidance is offered for a restricted number of people", None, "formal"),
+    ("slang", "i dont want to always be judgmental of particular men or scenarios that i often see in this "
+              "area but with so much work and what basically amounts to stress i feel bitter", None, "long"),
+    ("slang", "you know i feel so happy see http www example com", None, "markup"),
+    # link attributes left when the tag was stripped, with no url-like word
+    ("slang", "i feel it like you target blank class di title bookmark on del", None, "markup"),
+]
+
+
+@pytest.mark.parametrize(("variety", "before", "ungated", "reason"), OUT_OF_REGISTER)
+def test_out_of_register_texts_are_skipped(varieties: dict[str, dialect.Variety], variety: str, before: str,
+                                           ungated: str | None, reason: str) -> None:
+    gated = varieties[variety]
+    result = gated.perturb(before, random.Random(0))
+    assert result is not None and result.meta == {"register_skip": reason}
+    bare = dialect.Variety(variety, gated.rules).perturb(before, random.Random(0))
+    assert bare is not None and bare.text != before
+    if ungated is not None:
+        assert bare.text == ungated
+
+
+def test_casual_short_text_rewrites_in_every_variety(varieties: dict[str, dialect.Variety]) -> None:
+    text = "i am so mad at my neighbor because he is always loud and i know it is rude"
+    out = {name: v.perturb(text, random.Random(0)) for name, v in varieties.items()}
+    assert all(r is not None and "register_skip" not in r.meta and r.text != text for r in out.values()), out
+    assert out["aae"].text == "i am so mad at my neighbor because he always be loud and i know it is rude"
+    assert out["sge"].text == "i so mad at my neighbor because he is always loud and i know it is rude"
+
+
+def test_brit_is_ungated_and_gate_reasons() -> None:
+    v = {variety.name: variety for variety in dialect.load_varieties(_context())}
+    assert v["brit"].gate is None and all(v[n].gate is not None for n in ("aae", "inde", "sge", "slang"))
+    gate = v["aae"].gate
+    assert gate.reason(words_of("i said goodbye to him and felt sad")) is None
+    assert gate.reason(words_of("she told me i was annoying")) is None
+    assert gate.reason(words_of("according to my mom i am lazy")) == "reporter_frame"
+    assert gate.reason(words_of("i feel incredibly overwhelmed today")) == "formal"
+    assert gate.reason(words_of("i feel incredibly sad today")) is None
+    formal = v["brit"].perturb("the merits of this colorful program are uncharted", random.Random(0))
+    assert formal is not None and "register_skip" not in formal.meta
 
 
 def test_at_most_one_default_tag() -> None:
@@ -339,6 +492,7 @@ SHOWS = [
     ("inde.zero_article", "i have lot of work", True),
     ("inde.zero_article", "when she was little i", False),
     ("inde.zero_article", "i have an awful lot of work", False),
+    ("inde.zero_article", "i feel little nervous", False),
     ("inde.invariant_tag", "you are coming tomorrow isnt it", True),
     ("inde.invariant_tag", "it is nice isnt it", False),
     ("sge.inverted_indirect_question", "not sure what should i do", True),
@@ -382,8 +536,8 @@ OWN_OUTPUT = [
     ("aae.habitual_be", "i always feel tired"), ("aae.habitual_be", "he often gets angry"),
     ("aae.finna", "i am going to cry"), ("aae.zero_copula", "they are leaving now"),
     ("aae.zero_copula", "she is so tired"), ("aae.zero_third_person", "she feels sad"),
-    ("inde.stative_progressive", "i know him"), ("inde.stative_progressive", "we need money"),
-    ("inde.too_much", "i feel very nervous"), ("inde.zero_article", "i feel a little nervous"),
+    ("inde.stative_progressive", "i know him"), ("inde.stative_progressive", "i need money"),
+    ("inde.too_much", "i feel very nervous"), ("inde.zero_article", "i feel a little bit nervous"),
     ("inde.zero_article", "i have a lot of work"),
     ("inde.inverted_indirect_question", "i dont know why i feel this way"),
     ("inde.invariant_tag", "you are coming tomorrow"), ("sge.zero_copula", "im so tired"),
@@ -472,7 +626,7 @@ def test_unknown_variety_and_bad_rule_entry_are_errors() -> None:
     with pytest.raises(AuditError, match="unknown dialect varieties"):
         dialect.load_varieties(_context(varieties=["klingon"]))
     with pytest.raises(AuditError, match="bad rule entry"):
-        dialect.build_variety("x", {"rules": [{"rule": "no_such_rule"}]}, None)
+        dialect.build_variety("x", {"rules": [{"rule": "no_such_rule"}]}, None, {})
 
 
 def _record(variety: str, rules: dict[str, list[int]], label: str, pred: str, source_pred: str,
@@ -548,8 +702,8 @@ def test_coverage_on_the_test_split(emotion_data: Path) -> None:
     spec = load_spec(SPEC)
     suite = generate(spec, source, LABELS, seed=0)
     changed = {v: c["n_changed"] for v, c in suite.coverage.items()}
-    assert changed["aae"] >= 250 and changed["brit"] >= 50 and changed["slang"] >= 400
-    assert changed["inde"] >= 200 and changed["sge"] >= 400
+    assert changed["aae"] >= 140 and changed["brit"] >= 50 and changed["slang"] >= 300
+    assert changed["inde"] >= 75 and changed["sge"] >= 320
     names = {r.name for v in dialect.load_varieties(_context()) for r in v.rules}
     fired = {name: sum(name in c.meta["rules"] for c in suite.cases) for name in names}
     assert fired == {name: suite.coverage[name]["n_changed"] for name in names}

@@ -41,12 +41,15 @@ from .lexicon import read_tsv
 from .dialect_rules import (
     Abbreviation, AintBe, AintHave, AlreadyPerfect, BritishSpelling, ClauseFinalTag,
     CompletiveDone, DegreeWord, ExistentialGot, Finna, HabitualBe, InvariantDont,
-    InvertedIndirectQuestion, NegativeConcord, StativeProgressive, TokenRule, VerbForms, VerbTable,
+    InformalGate, InvertedIndirectQuestion, NegativeConcord, RegisterGate, StativeProgressive, TokenRule,
+    VerbForms, VerbTable,
     ZeroArticle, ZeroCopula, ZeroThirdPerson, words_of,
 )
 
-#: Keys a rule entry of the varieties file may carry (all but rule/ewave/params document it).
-_RULE_KEYS = {"rule", "ewave", "params", "feature", "example", "note", "attested"}
+#: Keys a rule entry of the varieties file may carry (rule/ewave/params/skip_registers/
+#: max_text_words configure it, the others document it).
+_RULE_KEYS = {"rule", "ewave", "params", "skip_registers", "max_text_words", "feature", "example",
+              "note", "attested"}
 
 
 class Variety(Perturbation):
@@ -56,9 +59,10 @@ class Variety(Perturbation):
     marked ``tag_only``: it tests a pragmatic addition, not the variety's grammar, and the
     summary reports the share of such cases per variety."""
 
-    def __init__(self, name: str, rules: Sequence[TokenRule]) -> None:
+    def __init__(self, name: str, rules: Sequence[TokenRule], gate: InformalGate | None = None) -> None:
         self.name = name
         self.rules = tuple(rules)
+        self.gate = gate
         self.meta = {"variety": name}
 
     def apply(self, text: str, rng: random.Random) -> tuple[str, list[TokenRule]]:
@@ -73,10 +77,15 @@ class Variety(Perturbation):
 
     def perturb(self, text: str, rng: random.Random) -> Perturbed | None:
         """The rewrite, with ``rules``, ``ewave`` and ``ewave_by_rule`` naming the rules that fired
-        and ``tag_only`` saying whether they only added a tag or particle."""
+        and ``tag_only`` saying whether they only added a tag or particle. Where the variety's
+        informal gate rejects the text, the result carries only ``register_skip``, the reason
+        (the case is then skipped)."""
         new, fired = self.apply(text, rng)
         if not fired:
             return None
+        skip = None if self.gate is None else self.gate.reason(words_of(text))
+        if skip is not None:
+            return Perturbed(new, {"register_skip": skip})
         by_rule = {rule.name: list(rule.meta["ewave"]) for rule in fired}
         return Perturbed(new, {"rules": list(by_rule), "ewave_by_rule": by_rule,
                                "ewave": sorted({n for nums in by_rule.values() for n in nums}),
@@ -152,7 +161,7 @@ _FACTORIES: dict[str, _Factory] = {
     "zero_article": lambda name, meta, p, res: ZeroArticle(name, meta, **p),
     "too_much": lambda name, meta, p, res: DegreeWord(name, meta, **p),
     "invariant_tag": lambda name, meta, p, res: ClauseFinalTag(name, meta, **p),
-    "discourse_particle": lambda name, meta, p, res: ClauseFinalTag(name, meta, **p),
+    "discourse_particle": lambda name, meta, p, res: ClauseFinalTag(name, meta, verbs=res.verbs, **p),
     "lengthening": lambda name, meta, p, res: DegreeWord(name, meta, **p),
     "abbreviation": lambda name, meta, p, res: Abbreviation(name, meta, res.slang(), **p),
     "british_spelling": lambda name, meta, p, res: BritishSpelling(
@@ -160,8 +169,58 @@ _FACTORIES: dict[str, _Factory] = {
 }
 
 
-def build_variety(name: str, spec: Mapping[str, Any], resources: _Resources) -> Variety:
-    """A :class:`Variety` from its entry in the varieties file; rule names are ``<variety>.<rule>``."""
+def load_registers(declared: Mapping[str, Any]) -> dict[str, RegisterGate]:
+    """The register gates of the varieties file (``registers``: name -> ``words`` and ``phrases``
+    marking a formal, public or solemn text)."""
+    gates = {}
+    for name, entry in declared.items():
+        unknown = set(entry or {}) - {"words", "phrases"}
+        if unknown:
+            raise AuditError(f"dialect register {name!r}: unknown keys {sorted(unknown)} (keys: words, phrases)")
+        gates[name] = RegisterGate(frozenset(entry.get("words") or ()),
+                                   tuple(tuple(p.split()) for p in entry.get("phrases") or ()))
+    return gates
+
+
+def register_gate(entry: Mapping[str, Any], registers: Mapping[str, RegisterGate]) -> RegisterGate | None:
+    """The gate of a rule entry: the union of the registers it names in ``skip_registers`` and
+    its ``max_text_words``; ``None`` when it has neither."""
+    names = list(entry.get("skip_registers") or [])
+    missing = [n for n in names if n not in registers]
+    if missing:
+        raise AuditError(f"dialect rule {entry.get('rule')!r}: unknown registers {missing} "
+                         f"(declared: {', '.join(registers)})")
+    max_words = entry.get("max_text_words")
+    if not names and max_words is None:
+        return None
+    return RegisterGate(frozenset().union(*(registers[n].words for n in names)),
+                        tuple(p for n in names for p in registers[n].phrases),
+                        None if max_words is None else int(max_words))
+
+
+def load_informal_gate(declared: Mapping[str, Any]) -> InformalGate:
+    """The informal-writing gate of the varieties file (``informal``)."""
+    keys = {"max_words", "formal_words", "long_word", "max_long_words", "reporter_verbs",
+            "not_names", "reporter_phrases", "markup", "markup_phrases", "scripted"}
+    if set(declared) != keys:
+        raise AuditError(f"dialect informal gate: keys must be {sorted(keys)}, got {sorted(declared)}")
+
+    def phrases(key: str) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(p.split()) for p in declared[key])
+
+    return InformalGate(int(declared["max_words"]), frozenset(declared["formal_words"]),
+                        int(declared["long_word"]), int(declared["max_long_words"]),
+                        frozenset(declared["reporter_verbs"]), frozenset(declared["not_names"]),
+                        phrases("reporter_phrases"), tuple(declared["markup"]), phrases("markup_phrases"),
+                        phrases("scripted"))
+
+
+def build_variety(name: str, spec: Mapping[str, Any], resources: _Resources,
+                  registers: Mapping[str, RegisterGate], gate: InformalGate | None = None) -> Variety:
+    """A :class:`Variety` from its entry in the varieties file; rule names are ``<variety>.<rule>``.
+    A rule entry's ``skip_registers``/``max_text_words`` restrict that rule further; ``gate``
+    restricts the whole variety to informal personal writing unless the entry says
+    ``any_register: true`` (spelling, which every register shares)."""
     rules = []
     for entry in spec.get("rules") or []:
         unknown = set(entry) - _RULE_KEYS
@@ -171,23 +230,28 @@ def build_variety(name: str, spec: Mapping[str, Any], resources: _Resources) -> 
                              f"(rules: {', '.join(_FACTORIES)}; keys: {', '.join(sorted(_RULE_KEYS))})")
         meta = {"variety": name, "ewave": [int(n) for n in entry.get("ewave") or []]}
         try:
-            rules.append(_FACTORIES[kind](f"{name}.{kind}", meta, dict(entry.get("params") or {}), resources))
+            rule = _FACTORIES[kind](f"{name}.{kind}", meta, dict(entry.get("params") or {}), resources)
         except TypeError as exc:
             raise AuditError(f"dialect variety {name!r}, rule {kind!r}: bad params: {exc}") from exc
-    return Variety(name, rules)
+        rule_gate = register_gate(entry, registers)
+        rules.append(rule if rule_gate is None else rule.gated(rule_gate))
+    return Variety(name, rules, None if spec.get("any_register") else gate)
 
 
 def load_varieties(ctx: SuiteContext) -> list[Variety]:
     """The varieties named in ``params.varieties`` (default: all in the varieties file)."""
     resources = _Resources(ctx)
     path = resources.path("rules")
-    declared = load_yaml_mapping(path).get("varieties") or {}
+    data = load_yaml_mapping(path)
+    declared = data.get("varieties") or {}
+    registers = load_registers(data.get("registers") or {})
     names = ctx.spec.params.get("varieties") or list(declared)
     missing = [n for n in names if n not in declared]
     if missing:
         raise AuditError(f"suite {ctx.spec.name!r}: unknown dialect varieties {missing} "
                          f"(declared in {path.name}: {', '.join(declared)})")
-    return [build_variety(name, declared[name], resources) for name in names]
+    gate = load_informal_gate(data.get("informal") or {})
+    return [build_variety(name, declared[name], resources, registers, gate) for name in names]
 
 
 #: The ``params`` a suite declaration may give this generator, with their types.
@@ -204,10 +268,21 @@ def generate(ctx: SuiteContext) -> GeneratedSuite:
     cases, coverage = [], {}
     n_texts = len(ctx.source.texts)
     for variety in load_varieties(ctx):
-        part = derive_cases(ctx.spec.name, ctx.source, [variety],
-                            lambda *_: Expectation("INV"), ctx.seed, keep_label=True)
+        reasons: Counter[str] = Counter()
+
+        def expect(_rule: Perturbation, _text: str, _label: str | None, result: Perturbed) -> Expectation | None:
+            """INV, or ``None`` (skipped, reason counted) where the text is not informal writing."""
+            skip = result.meta.get("register_skip")
+            if skip:
+                reasons[skip] += 1
+                return None
+            return Expectation("INV")
+
+        part = derive_cases(ctx.spec.name, ctx.source, [variety], expect, ctx.seed, keep_label=True)
         cases += part.cases
         coverage.update(part.coverage)
+        if reasons:
+            coverage[variety.name]["skip_reasons"] = dict(sorted(reasons.items()))
         for rule in variety.rules:
             changed = sum(rule.name in case.meta["rules"] for case in part.cases)
             coverage[rule.name] = {"n_candidates": n_texts, "n_changed": changed}

@@ -81,18 +81,23 @@ _SUBORDINATORS = (CONJUNCTIONS - {"and", "but", "or", "then"}) | frozenset({
     "that", "which", "who", "whom", "whose", "where", "what", "why", "how", "whether", "than"})
 #: Words after which a subject starts a main or complement clause (not a relative clause, whose
 #: gap would strand a rewritten verb: "the things ive said").
-_CLAUSE_START = CONJUNCTIONS | frozenset({
+#: Sentence adverbs, after which a subject opens a clause ("honestly i want").
+_SENTENCE_ADVERBS = frozenset({
+    "now", "finally", "actually", "honestly", "also", "recently", "lately", "today", "yesterday",
+    "obviously"})
+_CLAUSE_START = CONJUNCTIONS | _SENTENCE_ADVERBS | frozenset({
     "", "so", "think", "thought", "guess", "feel", "felt", "know", "knew", "hope", "realize",
-    "realized", "realise", "realised", "believe", "sure", "now", "finally", "especially", "except",
-    "actually", "honestly", "also", "recently", "lately", "today", "yesterday", "obviously"})
+    "realized", "realise", "realised", "believe", "sure", "especially", "except"})
+#: Words after which a subject opens a main clause: the text's start, a coordinating conjunction
+#: or a sentence adverb (not a subordinator, a complement-taking verb or a noun the clause
+#: could modify: "if i want", "i think i love", "everything i love").
+_MAIN_CLAUSE_START = _SENTENCE_ADVERBS | frozenset({"", "and", "but", "or", "so", "then", "yet"})
 #: Fused forms that may stand for subject + "has" ("hes been", "its got").
 _HAS_AMBIGUOUS = frozenset({"hes", "shes", "its"})
 #: Words before a subject that show its predicate was moved away ("how happy she is").
 _EXTRACTION = frozenset({"what", "who", "how", "where", "whatever", "wherever", "however", "than", "as"})
 #: Subject pronouns (and their fused forms) that start a new clause.
 _SUBJECT_ONLY = frozenset({"i", "he", "she", "we", "they", "im", "ive", "hes", "shes", "theyre", "weve"})
-#: Words that open a relative or free relative clause, whose gap may follow its verb.
-_RELATIVIZERS = frozenset({"that", "what", "whatever", "which", "who"})
 #: Words that can open an object noun phrase (for verbs that need one before anything else).
 _OBJECT_STARTS = frozenset({
     "me", "you", "him", "her", "it", "us", "them", "myself", "yourself", "himself", "herself",
@@ -131,6 +136,17 @@ _ADJECTIVE_ENDINGS = ("ed", "ful", "ous", "ive", "ic", "ish", "less", "ent", "an
 def adjectival(word: str) -> bool:
     """True when ``word`` ends like an adjective (a conservative test, for detectors only)."""
     return word.endswith(_ADJECTIVE_ENDINGS)
+
+
+#: Endings of abstract nouns, singular or plural ("connections", "moments"): where a rule needs
+#: to know that a word is not an adjective's head but a noun it modifies.
+_NOUN_ENDINGS = ("tion", "tions", "sion", "sions", "ment", "ments", "ness", "nesses", "ity",
+                 "ities", "ship", "ships", "hood", "hoods", "ism", "isms")
+
+
+def nominal(word: str) -> bool:
+    """True when ``word`` ends like a noun (a conservative test: most nouns do not)."""
+    return word.endswith(_NOUN_ENDINGS)
 
 
 def tokenize(text: str) -> list[str]:
@@ -325,17 +341,94 @@ def _completive_participles(verbs: VerbTable, excluded: Iterable[str]) -> dict[s
     return {p: v for p, v in verbs.by_participle.items() if v.base not in excluded}
 
 
+@dataclass(frozen=True)
+class RegisterGate:
+    """Texts whose register an informal rule does not fit: texts holding a marker word or phrase
+    of a formal, public or solemn register ("honoured to", "prime minister", "trafficking"), or
+    longer than ``max_words`` words. Slang or vernacular grammar in a public speech, a formal
+    thank-you or an earnest text about abuse reads as a caricature or makes the text flippant,
+    which changes what it says, so such texts are left alone."""
+
+    words: frozenset[str] = frozenset()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    max_words: int | None = None
+
+    def excludes(self, words: Sequence[str]) -> bool:
+        """True when the (fused) words are out of the informal register."""
+        return ((self.max_words is not None and len(words) > self.max_words)
+                or not self.words.isdisjoint(words) or any(_contains(words, p) for p in self.phrases))
+
+
+@dataclass(frozen=True)
+class InformalGate:
+    """Whether a text reads as informal personal writing, the only register into which a
+    variety's vernacular grammar, particles or slang can be put without changing what the text
+    is ("i feeling uncertain of the merits of posting" turns formal prose into a caricature).
+
+    A text fails the gate, with the reason :meth:`reason` names, when it is longer than
+    ``max_words`` words (a composed text); holds a reporter frame (a reporting verb followed by a
+    word that is not a pronoun or function word, i.e. a name: "explained schaub", or a phrase
+    such as "in an interview"); holds markup debris (a word starting "href", "http"..., or a
+    link attribute phrase such as "target blank"); holds a formal or
+    literary word, or more than ``max_long_words`` words of ``long_word`` letters or more; or
+    opens a scripted formula ("i forgive myself that")."""
+
+    max_words: int
+    formal_words: frozenset[str]
+    long_word: int
+    max_long_words: int
+    reporter_verbs: frozenset[str]
+    not_names: frozenset[str]
+    reporter_phrases: tuple[tuple[str, ...], ...]
+    markup: tuple[str, ...]
+    markup_phrases: tuple[tuple[str, ...], ...]
+    scripted: tuple[tuple[str, ...], ...]
+
+    def reason(self, words: Sequence[str]) -> str | None:
+        """Why the (fused) words are not informal personal writing, or ``None`` when they are."""
+        if len(words) > self.max_words:
+            return "long"
+        if self._reported(words):
+            return "reporter_frame"
+        if any(w.startswith(self.markup) for w in words) or \
+                any(_contains(words, p) for p in self.markup_phrases):
+            return "markup"
+        if not self.formal_words.isdisjoint(words) or \
+                sum(len(w) >= self.long_word for w in words) > self.max_long_words:
+            return "formal"
+        if any(list(words[:len(p)]) == list(p) for p in self.scripted):
+            return "scripted"
+        return None
+
+    def _reported(self, words: Sequence[str]) -> bool:
+        """A reporting verb followed by a name, or a reporter's phrase."""
+        named = any(w in self.reporter_verbs and nxt not in self.not_names
+                    for w, nxt in zip(words, words[1:]))
+        return named or any(_contains(words, p) for p in self.reporter_phrases)
+
+
 class TokenRule(Perturbation):
     """A rule that rewrites a text's tokens. ``meta`` carries ``variety`` and ``ewave`` (the eWAVE
-    feature numbers the rule implements, empty when it implements none)."""
+    feature numbers the rule implements, empty when it implements none). A rule with a
+    ``register`` gate (:meth:`gated`) leaves the texts the gate excludes alone."""
+
+    register: RegisterGate | None = None
 
     def __init__(self, name: str, meta: Mapping[str, Any]) -> None:
         self.name = name
         self.meta = dict(meta)
 
+    def gated(self, register: RegisterGate) -> "TokenRule":
+        """This rule, restricted to texts of an informal register (returns ``self``)."""
+        self.register = register
+        return self
+
     def perturb(self, text: str, rng: random.Random) -> str | None:
         tokens = tokenize(text)
-        new = self.rewrite(tokens, [fuse(t) for t in tokens], rng)
+        words = [fuse(t) for t in tokens]
+        if self.register is not None and self.register.excludes(words):
+            return None
+        new = self.rewrite(tokens, words, rng)
         if new is None:
             return None
         out = " ".join(new)
@@ -417,6 +510,13 @@ class NegativeConcord(TokenRule):
     "i dont have any money" -> "i dont have no money", "i dont want any" -> "i dont want none",
     "i didnt see anyone" -> "i didnt see nobody". The scope runs from the negator to the next
     clause boundary or subject pronoun, at most ``window`` words.
+
+    The negator must be colloquial (:meth:`_colloquial`): a contracted one ("dont", "cant",
+    "aint") or "never", or "not" after a contracted "be" ("im not"). A formal uncontracted
+    "did not", "had not", "cannot" or a non-finite "not" ("for not having written anything")
+    keeps its "any": negative concord belongs to the vernacular register, and "had not
+    previously made no babies" mixes the two. "anything but" ("not at all") is left alone:
+    "nothing but" means "only".
     """
 
     window = 8
@@ -425,10 +525,19 @@ class NegativeConcord(TokenRule):
         super().__init__(name, meta)
         self.verbs = verbs
 
+    @staticmethod
+    def _colloquial(words: Sequence[str], i: int) -> bool:
+        """True when the negator at ``i`` is contracted, "never", or "not" after a contracted
+        "be" ("im not", "youre not")."""
+        word = words[i]
+        if word == "not":
+            return _at(words, i - 1) in CONTRACTED_BE
+        return word in NEGATORS and word != "cannot"
+
     def _scope(self, words: Sequence[str]) -> Iterable[int]:
-        """Positions of the words in the scope of a sentential negator."""
-        for i, word in enumerate(words):
-            if word not in NEGATORS or (word == "not" and _at(words, i - 1) == "or"):
+        """Positions of the words in the scope of a colloquial sentential negator."""
+        for i in range(len(words)):
+            if not self._colloquial(words, i):
                 continue
             for j in range(i + 1, min(i + 1 + self.window, len(words))):
                 if words[j] in BOUNDARIES or words[j] in _SUBJECT_ONLY or words[j] in NEGATORS:
@@ -463,14 +572,17 @@ class NegativeConcord(TokenRule):
 
     @staticmethod
     def _negative(words: Sequence[str], j: int) -> str | None:
-        word = words[j]
+        """The negative-concord form of the word at ``j``, or ``None`` (also before "but", where
+        "nothing but", "nobody but", "none but" would mean "only")."""
+        word, after = words[j], _at(words, j + 1)
         if word in _CONCORD:
-            return _CONCORD[word]
-        if word != "any":
+            new = _CONCORD[word]
+        elif word == "any":
+            pronoun_use = not after or after == "of" or after in BOUNDARIES or after in _SUBJECT_ONLY
+            new = "none" if pronoun_use else "no"
+        else:
             return None
-        after = _at(words, j + 1)
-        pronoun_use = not after or after == "of" or after in BOUNDARIES or after in _SUBJECT_ONLY
-        return "none" if pronoun_use else "no"
+        return None if after == "but" and new in ("nothing", "nobody", "none") else new
 
 
 class CompletiveDone(TokenRule):
@@ -600,28 +712,64 @@ class ZeroCopula(TokenRule):
     feeling"). Never clause-finally, nor where the predicate was moved away ("how happy she
     is"), nor in the past tense, nor where a fused "hes"/"its" may stand for "has" ("hes been"),
     nor before a participle that would then read as an active past ("he is sent" -> "he sent").
+
+    With ``before``, the predicate after the cue words (and any of ``adverbs``: "not even",
+    "not that") must be adjectival, locative or progressive (:meth:`_head`): not a noun phrase
+    ("im not a people person", "im not the only one"), where Singapore English least often drops
+    the copula, nor a word such as "like" that would read as a verb ("its not like" -> "it not
+    like" reads as "it does not like").
     """
 
     _CUES = frozenset({"so", "very", "too", "not"})
 
     def __init__(self, name: str, meta: Mapping[str, Any], verbs: VerbTable,
                  subjects: Iterable[str], before: Iterable[str] | None = None,
-                 progressive: bool = False) -> None:
+                 progressive: bool = False, adverbs: Iterable[str] = (),
+                 adjectives: Iterable[str] = (), locatives: Iterable[str] = ()) -> None:
         super().__init__(name, meta)
         self.subjects = frozenset(subjects)
         self.before = None if before is None else frozenset(before)
         self.progressive = progressive
         self.verbs = verbs
+        self.modifiers = (self.before or frozenset()) | frozenset(adverbs)
+        self.adjectives = frozenset(adjectives)
+        self.locatives = frozenset(locatives)
+
+    def _progressive(self, w: Sequence[str], j: int) -> bool:
+        """True when ``w[j]`` is the -ing form of a verb in the table (or "gonna") heading its
+        clause: not before an auxiliary, where the clause is a relative one with its gap after
+        the verb ("all i am thinking is")."""
+        return (_at(w, j) in self.verbs.by_ing or _at(w, j) == "gonna") and _at(w, j + 1) not in AUXILIARIES
+
+    def _head(self, w: Sequence[str], k: int) -> bool:
+        """True when ``w[k]`` heads an adjectival, locative or progressive predicate (an -ing
+        form outside the table counts too, though not "something", "anything")."""
+        head = _at(w, k)
+        verbal = head.endswith("ing") and not head.endswith("thing") and len(head) > 5
+        return (adjectival(head) or head in self.adjectives or head in self.locatives
+                or head in self.verbs.by_participle or self._progressive(w, k)
+                or (verbal and _at(w, k + 1) not in AUXILIARIES))
+
+    def _modifier(self, w: Sequence[str], k: int) -> bool:
+        """True when ``w[k]`` modifies the predicate after it: a word of ``before`` or
+        ``adverbs``, or an -ly adverb that is not an adjective ("not constantly tired")."""
+        word = _at(w, k)
+        return word in self.modifiers or (word.endswith("ly") and word not in self.adjectives)
 
     def _predicate(self, w: Sequence[str], i: int, j: int) -> bool:
         """True when the copula of the subject at ``i`` may be left out before ``w[j]``: a word of
-        ``before``, or with ``progressive`` the -ing form of a verb in the table, though not
-        after "its"/"thats" (possessive "its meaning") nor before an auxiliary, where the
-        clause is a relative one with its gap after the verb ("all i am thinking is")."""
-        if self.before is None or w[j] in self.before:
+        ``before`` (and further modifiers) before a predicate :meth:`_head` accepts, or with
+        ``progressive`` the -ing form of a verb in the table, though not "being" nor after
+        "its"/"thats" (possessive "its meaning")."""
+        if self.before is None:
             return True
-        return (self.progressive and w[j] in self.verbs.by_ing and w[j] != "being"
-                and w[i] not in ("its", "thats") and _at(w, j + 1) not in AUXILIARIES)
+        if w[j] in self.before:
+            k = j
+            while self._modifier(w, k):
+                k += 1
+            return self._head(w, k)
+        return (self.progressive and w[j] != "being" and w[i] not in ("its", "thats")
+                and self._progressive(w, j))
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
@@ -686,60 +834,74 @@ class ZeroThirdPerson(TokenRule):
 
 
 class StativeProgressive(TokenRule):
-    """Progressive with stative verbs: "i know" -> "i am knowing", "she wants" -> "she is wanting".
+    """Progressive with stative verbs, for the speaker's own present feeling, state or
+    possession: "i know" -> "i am knowing", "i want him" -> "i am wanting him", "i have goals"
+    -> "i am having goals".
 
+    Only a present-tense verb of a subject in ``subjects`` (the speaker) that opens a main clause
+    (:data:`_MAIN_CLAUSE_START`: the text's start, and/but/so, a sentence adverb), so never in a
+    relative clause ("everything i love in this world"), after a complementizer or a
+    clause-taking verb ("i think i love her", "if i want to"), nor in a question.
     Possessive "have" only before a determiner ("i have a feeling" -> "i am having a feeling");
     a to-infinitive only after the verbs in ``with_to`` ("i want to go" -> "i am wanting to go"),
-    and not when its verb is left out ("more than they need to").
+    and not when its verb is left out ("more than i need to").
     The verb needs an object or complement clause: not before a gerund ("i hate feeling"),
-    a clause opener or an auxiliary (the gap of "everyone i know would"), nor before a new
-    subject unless the verb takes a clause (``with_clause``: "i know he is" but not "whatever
-    they want i feel"); after a relativizer ("the things that i want without") the object must
-    follow the verb. "you" counts as a subject only at the start of a clause ("someone like you
-    want"); "you know" (a discourse marker) and "as we know it" (a fixed comparative) are left
-    alone. Verbs in ``standard_progressive`` (whose progressive standard
-    English also uses: "im loving it", "im having a party") do not count as the feature in
-    :meth:`shows`.
+    a clause opener or an auxiliary, nor before a new subject unless the verb takes a clause
+    (``with_clause``: "i know he is"). Verbs of liking in ``evaluative`` need a specific object
+    (a pronoun or a definite noun phrase: "i love it", "i like the colour"): with a bare or
+    indefinite one ("i love rides", "i love a hearty chat") or "it when" ("i hate it when") the
+    clause is a generic statement of taste, not a present state. Verbs in
+    ``standard_progressive`` (whose progressive standard English also uses: "im loving it",
+    "im having a party") do not count as the feature in :meth:`shows`.
     """
 
     _DETERMINERS = frozenset({
         "a", "an", "the", "some", "no", "many", "much", "so", "such", "this", "that", "these",
         "those", "my", "your", "his", "her", "our", "their", "lots", "plenty", "two", "three",
     })
+    #: Starts of a specific object: a pronoun or a definite noun phrase.
+    _SPECIFIC = frozenset({
+        "it", "him", "her", "them", "you", "us", "me", "myself", "yourself", "himself", "herself",
+        "themselves", "this", "that", "these", "those", "the", "my", "your", "his", "our", "their"})
 
     def __init__(self, name: str, meta: Mapping[str, Any], verbs: VerbTable,
-                 stative: Iterable[str], with_to: Iterable[str], with_clause: Iterable[str],
-                 adverbs: Iterable[str], standard_progressive: Iterable[str]) -> None:
+                 subjects: Iterable[str], stative: Iterable[str], with_to: Iterable[str],
+                 with_clause: Iterable[str], evaluative: Iterable[str], adverbs: Iterable[str],
+                 standard_progressive: Iterable[str]) -> None:
         super().__init__(name, meta)
         self.verbs = verbs
+        self.subjects = frozenset(subjects)
         self.stative = frozenset(stative)
         self.with_to = frozenset(with_to)
         self.with_clause = frozenset(with_clause)
+        self.evaluative = frozenset(evaluative)
         self.adverbs = frozenset(adverbs)
         self.marked = self.stative - frozenset(standard_progressive)
+
+    def _complement(self, w: Sequence[str], verb: VerbForms, k: int) -> bool:
+        """True when ``w[k:]`` is a complement that the progressive of ``verb`` can take."""
+        after = _at(w, k)
+        if not after or after in _CLAUSE_OPENERS or after in AUXILIARIES or after.endswith("ing"):
+            return False
+        if after in _SUBJECT_ONLY and verb.base not in self.with_clause:
+            return False
+        if verb.base == "have" and after not in self._DETERMINERS:
+            return False
+        if verb.base in self.evaluative and (after not in self._SPECIFIC
+                                             or _at(w, k + 1) in ("when", "whenever", "if")):
+            return False
+        if after == "to":
+            return verb.base in self.with_to and _at(w, k + 1) not in ("", *_CLAUSE_OPENERS)
+        return True
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
             subject = w[i]
-            if subject not in HAVE_OF_SUBJECT or subject == "it" or _inverted(w, i):
-                return None
-            if (subject == "you" and not clause_start(w, i)) or _at(w, i - 1) == "as":
+            if subject not in self.subjects or _at(w, i - 1) not in _MAIN_CLAUSE_START:
                 return None
             n = 2 if _at(w, i + 1) in self.adverbs else 1
             verb = self.verbs.present(subject, _at(w, i + n))
-            if verb is None or verb.base not in self.stative or (subject, verb.base) == ("you", "know"):
-                return None
-            after = _at(w, i + n + 1)
-            if not after or after in _CLAUSE_OPENERS or after in AUXILIARIES or after.endswith("ing"):
-                return None
-            if after in _SUBJECT_ONLY and verb.base not in self.with_clause:
-                return None
-            if _at(w, i - 1) in _RELATIVIZERS and after not in _OBJECT_STARTS | self._DETERMINERS | {"to"}:
-                return None
-            if verb.base == "have" and after not in self._DETERMINERS:
-                return None
-            elided = _at(w, i + n + 2) in ("", *_CLAUSE_OPENERS)
-            if after == "to" and (verb.base not in self.with_to or elided):
+            if verb is None or verb.base not in self.stative or not self._complement(w, verb, i + n + 1):
                 return None
             return n + 1, [subject, BE_OF_SUBJECT[subject], *tokens[i + 1:i + n], verb.ing]
         return substitute(tokens, words, match)
@@ -755,13 +917,40 @@ class StativeProgressive(TokenRule):
         return _any_match(words, match)
 
 
+#: Present-tense auxiliaries after "i" in a present stance clause ("i am", "i can", "i dont").
+_PRESENT_AUXILIARIES = frozenset({"am", "have", "do", "dont", "can", "cant", "cannot", "will", "wont"})
+
+
+def first_person_present(words: Sequence[str], verbs: VerbTable, adverbs: Iterable[str]) -> bool:
+    """True when the clause opens with the speaker as subject in the present tense: "im", "ive",
+    or "i" + (words of ``adverbs``) + a present auxiliary, a present verb of the table whose past
+    form differs ("i feel", "i think"; not "i replied", "i woke", nor "i put", which may be past),
+    or the -ing form of a verb of the table (left by copula deletion: "i feeling")."""
+    if _at(words, 0) in ("im", "ive"):
+        return True
+    if _at(words, 0) != "i":
+        return False
+    k = 1
+    while _at(words, k) in adverbs:
+        k += 1
+    head = _at(words, k)
+    verb = verbs.by_base.get(head)
+    return (head in _PRESENT_AUXILIARIES or head in verbs.by_ing
+            or (verb is not None and verb.past != head))
+
+
 class ClauseFinalTag(TokenRule):
     """A tag or discourse particle after a short main declarative clause: "... isnt it",
     "... lah". Texts longer than ``max_words``, questions, texts cut off mid-phrase or holding a
     subordinate clause (:func:`short_main_clause`), and texts that already hold one of the tags
     are left alone. With ``subjects``, the clause must open with one of them and hold no
     first-person word (a confirmation tag asks the hearer to agree with a shared assessment,
-    "it was a lovely day isnt it", not with the speaker's own feelings); with ``affirmative_only``, a negated clause is left alone.
+    "it was a lovely day isnt it", not with the speaker's own feelings); with ``affirmative_only``, a
+    negated clause is left alone. With ``verbs`` (the stance particles), the clause must state the
+    speaker's present stance or feeling (:func:`first_person_present`, skipping ``adverbs``) and
+    hold none of the ``reporting`` verbs: a particle marks the speaker's attitude in
+    conversation, not a narrated or reported event ("i replied feeling strange lah", "i feel so
+    awful she said lah" are not said).
 
     ``tags`` maps each tag, in order of preference, to the cue phrases that call for it (each
     particle has its own meaning: Singlish "lor" marks resignation, "leh" softens a tentative
@@ -774,7 +963,8 @@ class ClauseFinalTag(TokenRule):
 
     def __init__(self, name: str, meta: Mapping[str, Any], tags: Mapping[str, Sequence[str]],
                  max_words: int, subjects: Iterable[str] | None = None,
-                 affirmative_only: bool = False, rate: float = 1.0) -> None:
+                 affirmative_only: bool = False, rate: float = 1.0, verbs: VerbTable | None = None,
+                 adverbs: Iterable[str] = (), reporting: Iterable[str] = ()) -> None:
         super().__init__(name, meta)
         self.tags = {tuple(tag.split()): [tuple(c.split()) for c in cues or ()] for tag, cues in tags.items()}
         defaults = [tag for tag, cues in self.tags.items() if not cues]
@@ -786,6 +976,9 @@ class ClauseFinalTag(TokenRule):
         self.subjects = None if subjects is None else frozenset(subjects)
         self.affirmative_only = affirmative_only
         self.rate = float(rate)
+        self.verbs = verbs
+        self.adverbs = frozenset(adverbs)
+        self.reporting = frozenset(reporting)
 
     def choose(self, words: Sequence[str]) -> tuple[str, ...] | None:
         """The tag whose cues the text holds (first in order), else the default tag."""
@@ -800,6 +993,9 @@ class ClauseFinalTag(TokenRule):
         if self.subjects is not None and (words[0] not in self.subjects or _FIRST_PERSON & set(words)):
             return None
         if self.affirmative_only and NEGATORS & set(words):
+            return None
+        if self.verbs is not None and (not first_person_present(words, self.verbs, self.adverbs)
+                                       or not self.reporting.isdisjoint(words)):
             return None
         tag = self.choose(words)
         if tag is None or rng.random() >= self.rate:
@@ -823,12 +1019,21 @@ class DegreeWord(TokenRule):
     ``before`` ("so many"), never before a clause boundary or one of ``blocked`` (determiner uses
     such as "very first", "very much"), so conjunction "so" ("so i left") stays. With
     ``adjectives_only``, not before an -ly adverb ("feel very strongly") other than the -ly
-    adjectives listed in ``ly_adjectives`` ("very lonely"), and not in a negated clause ("not
-    feeling very hopeful": "not too much" would read as "not excessively")."""
+    adjectives listed in ``ly_adjectives`` ("very lonely"), not in a negated clause ("not
+    feeling very hopeful": "not too much" would read as "not excessively"), and only before a
+    one-word adjective: not before a pronoun, nor the first part of a compound adjective whose
+    head is in ``compound_heads`` ("very touch deprived", "very eco friendly"), nor an
+    adjective before a noun ("very close connections"). With ``heads``, only before one of them:
+    "too much" reads as "excessively" to a reader of standard English, which leaves the meaning
+    of a negative feeling or a plain state alone ("too much tired") but turns honour or praise
+    into its opposite ("too much honoured": more than deserved). Texts holding one of
+    ``skip_phrases`` are left alone ("very much hope" beside "too much" mixes the two uses)."""
 
     def __init__(self, name: str, meta: Mapping[str, Any], word: str, replacement: str,
                  after: Iterable[str], before: Iterable[str] = (), blocked: Iterable[str] = (),
-                 adjectives_only: bool = False, ly_adjectives: Iterable[str] = ()) -> None:
+                 adjectives_only: bool = False, ly_adjectives: Iterable[str] = (),
+                 compound_heads: Iterable[str] = (), heads: Iterable[str] = (),
+                 skip_phrases: Iterable[str] = ()) -> None:
         super().__init__(name, meta)
         self.word = word
         self.replacement = tuple(replacement.split())
@@ -837,18 +1042,31 @@ class DegreeWord(TokenRule):
         self.blocked = frozenset(blocked)
         self.adjectives_only = adjectives_only
         self.ly_adjectives = frozenset(ly_adjectives)
+        self.compound_heads = frozenset(compound_heads)
+        self.heads = frozenset(heads)
+        self.skip_phrases = [tuple(p.split()) for p in skip_phrases]
+
+    def _adjective(self, w: Sequence[str], k: int) -> bool:
+        """True when ``w[k]`` can be a one-word adjective heading the predicate."""
+        word, then = _at(w, k), _at(w, k + 1)
+        return not ((word.endswith("ly") and word not in self.ly_adjectives) or word in _PRONOUNS
+                    or word in _SUBJECT_ONLY or then in self.compound_heads or nominal(then))
 
     def _modifies(self, w: Sequence[str], i: int, n: int) -> bool:
         """True when the degree word at ``w[i:i+n]`` modifies a predicate."""
         nxt = _at(w, i + n)
         if not nxt or nxt in BOUNDARIES or nxt in self.blocked:
             return False
-        if self.adjectives_only and ((nxt.endswith("ly") and nxt not in self.ly_adjectives)
-                                     or NEGATORS & set(w[max(0, i - 3):i])):
+        if self.adjectives_only and (not self._adjective(w, i + n) or NEGATORS & set(w[max(0, i - 3):i])):
+            return False
+        if self.heads and nxt not in self.heads:
             return False
         return _at(w, i - 1) in self.after or nxt in self.before
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
+        if any(_contains(words, p) for p in self.skip_phrases):
+            return None
+
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
             if w[i] != self.word or not self._modifies(w, i, 1):
                 return None
@@ -863,50 +1081,39 @@ class DegreeWord(TokenRule):
 
 
 class ZeroArticle(TokenRule):
-    """Zero article where standard English has "a": in quantity phrases ("a lot of" -> "lot of",
-    "a little bit" -> "little bit") and in "a little" + adjective after a linking verb ("i feel a
-    little sad" -> "i feel little sad"; not before ``not_adjectives`` such as "more" or "like").
-    Not after ``blocked_before`` words ("quite a lot of", "not a little")."""
+    """Zero article where standard English has "a", in quantity phrases: "a lot of" -> "lot of",
+    "a little bit" -> "little bit". Not after ``blocked_before`` words ("quite a lot of").
+
+    "a little" + adjective is left alone: to a reader of standard English, "feeling little
+    anxious" can mean "hardly anxious", the opposite of "a little anxious"; "little bit" has no
+    such reading."""
 
     def __init__(self, name: str, meta: Mapping[str, Any], phrases: Iterable[str],
-                 linking: Iterable[str], not_adjectives: Iterable[str],
-                 blocked_before: Iterable[str]) -> None:
+                 linking: Iterable[str], blocked_before: Iterable[str]) -> None:
         super().__init__(name, meta)
         if any(p.split()[:1] != ["a"] for p in phrases):
             raise AuditError(f"rule {name!r}: every phrase must start with the article 'a': {list(phrases)}")
         self.phrases = [tuple(p.split()[1:]) for p in phrases]
         self.linking = frozenset(linking)
-        self.not_adjectives = frozenset(not_adjectives)
         self.blocked_before = frozenset(blocked_before)
 
     def _bare(self, w: Sequence[str], i: int) -> bool:
-        """True when ``w[i:]`` starts with one of the phrases (without its article) or with
-        "little" + an adjective after a linking verb at ``i - 1``."""
-        if any(tuple(w[i:i + len(p)]) == p for p in self.phrases):
-            return True
-        nxt = _at(w, i + 1)
-        return (_at(w, i) == "little" and _at(w, i - 1) in self.linking and bool(nxt)
-                and nxt not in self.not_adjectives and nxt not in BOUNDARIES)
+        """True when ``w[i:]`` starts with one of the phrases without its article."""
+        return any(tuple(w[i:i + len(p)]) == p for p in self.phrases)
 
     def rewrite(self, tokens: list[str], words: list[str], rng: random.Random) -> list[str] | None:
         def match(w: Sequence[str], i: int) -> tuple[int, list[str]] | None:
             if w[i] != "a" or _at(w, i - 1) in self.blocked_before:
                 return None
-            rest = [*w[:i], *w[i + 1:]]
-            return (1, []) if self._bare(rest, i) else None
+            return (1, []) if self._bare(w, i + 1) else None
         return substitute(tokens, words, match)
 
     def shows(self, words: Sequence[str]) -> bool:
-        """A bare quantity phrase or "little" + an adjective right after a linking verb or a verb
-        of having ("feeling little bit better", "have lot of work"), where standard English
-        needs "a" ("when she was little", "an awful lot of" are not counted)."""
-        def match(w: Sequence[str], i: int) -> bool:
-            if _at(w, i - 1) not in self.linking | _QUANTITY_VERBS:
-                return False
-            if any(tuple(w[i:i + len(p)]) == p for p in self.phrases):
-                return True
-            return w[i] == "little" and adjectival(_at(w, i + 1))
-        return _any_match(words, match)
+        """A bare quantity phrase right after a linking verb or a verb of having ("feeling little
+        bit better", "have lot of work"), where standard English needs "a" ("when she was
+        little", "an awful lot of" are not counted)."""
+        return _any_match(words, lambda w, i: _at(w, i - 1) in self.linking | _QUANTITY_VERBS
+                          and self._bare(w, i))
 
 
 class InvertedIndirectQuestion(TokenRule):
