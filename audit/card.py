@@ -19,7 +19,8 @@ description, uses, limitations, evaluation, technical details) filled from the r
 The dataset the card names: ``dataset_id`` when given; else a Hub id the audit loaded by name;
 else, for a local copy, the Hub dataset whose content hash it matches (:data:`KNOWN_SPLITS`);
 else the local file or folder name, marked as local data. Text from the data or the model goes into
-markdown table cells with its ``|`` escaped.
+markdown table cells with its ``|`` escaped, and everywhere with ``&`` and ``<`` written as HTML
+entities, so a label name or a file name cannot become HTML where the card is rendered.
 """
 from __future__ import annotations
 
@@ -86,6 +87,15 @@ def dataset_ref(results: Mapping[str, Any], dataset_id: str | None = None) -> Da
     if is_hub_id(name) and not name.endswith(LOCAL_FORMATS):
         return DatasetRef(name, True)
     return DatasetRef(PurePath(name).name or name, False)
+
+
+def html_escape(value: Any) -> Any:
+    """Text with ``&`` and ``<`` as entities, so label names and data shown in the card cannot
+    become HTML tags or entities when the markdown is rendered (no tag opens without ``<``; ``>``
+    and quotes stay readable, and markdown renders the entities as the characters)."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("&", "&amp;").replace("<", "&lt;")
 
 
 def md_cell(value: Any) -> str:
@@ -181,7 +191,7 @@ def fill_body(text: str, block: str, ctx: Mapping[str, Any]) -> str:
     """Replace the placeholder lines and the results table of a card's markdown body."""
     def placeholder(match: re.Match[str]) -> str:
         field = _FIELDS.get(match["key"].strip().lower())
-        return f"{match['lead']}{match['key'].strip()}: {ctx[field]}" if field else match[0]
+        return f"{match['lead']}{match['key'].strip()}: {html_escape(ctx[field])}" if field else match[0]
 
     text = _PLACEHOLDER.sub(placeholder, text)
     block = block.strip("\n") + "\n"
@@ -199,7 +209,7 @@ def fill_body(text: str, block: str, ctx: Mapping[str, Any]) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(resource_dir("reports")), autoescape=False,
+    env = Environment(loader=FileSystemLoader(resource_dir("reports")), autoescape=False, finalize=html_escape,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(cell=md_cell, value=fmt_value)
     return env

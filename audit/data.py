@@ -10,6 +10,8 @@ import csv
 import hashlib
 import io
 import json
+import math
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -20,6 +22,12 @@ from .errors import AuditError
 #: File endings the local loader understands, in the order a split folder is searched.
 LOCAL_FORMATS: tuple[str, ...] = (".txt", ".csv", ".tsv", ".jsonl", ".parquet")
 DEFAULT_DATASET = "dair-ai/emotion"
+#: Largest CSV/TSV field accepted, in characters (the csv module's default is 131,072): a text is
+#: accepted whatever its format, as in ``.txt`` files; token length is bounded by --max-length.
+CSV_FIELD_LIMIT = 2**31 - 1
+#: Unicode categories a text may consist of and still be empty for a model: controls (NUL ...)
+#: and format characters (zero-width spaces and joiners, RTL/LTR marks, BOM), besides whitespace.
+_INVISIBLE = frozenset({"Cc", "Cf"})
 
 
 @dataclass
@@ -70,7 +78,13 @@ def load_data(
     Empty or whitespace-only texts are skipped and counted, or rejected with ``strict``.
     """
     if hub.is_hub_id(spec):
-        rows, label_names = _load_hub(spec, split, offline)
+        try:
+            rows, label_names = _load_hub(spec, split, offline)
+        except AuditError as exc:
+            if _looks_local(spec):
+                raise AuditError(f"data path not found: {spec} (the path does not exist; it was also tried as "
+                                 f"a Hub dataset id: {exc})") from exc
+            raise AuditError(f"{exc}; no local path {spec} exists either; {_LOCAL_HINT}") from exc
         name = spec
     else:
         path = Path(spec).expanduser()
@@ -82,6 +96,23 @@ def load_data(
             split = path.stem if path.stem in ("train", "validation", "test") else split
         rows, label_names, name = _load_file(path, text_column, label_column), None, str(spec)
     return _to_dataset(rows, name, split, label_names, text_column, label_column, group_columns, strict)
+
+
+_LOCAL_HINT = ("pass a local path instead: a folder with train/validation/test files, or a "
+               f"{'/'.join(e.lstrip('.') for e in LOCAL_FORMATS)} file")
+
+
+def _looks_local(spec: str) -> bool:
+    """Whether a spec that could be a Hub id was more likely meant as a local path: it ends with
+    a data file ending, or its folder part exists here (``data/tset.txt``, ``data/split``)."""
+    path = Path(spec).expanduser()
+    return path.suffix.lower() in LOCAL_FORMATS or (str(path.parent) != "." and path.parent.is_dir())
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` holds nothing a model reads: only whitespace, control characters (NUL
+    ...) and invisible format characters (zero-width spaces, RTL/LTR marks, BOM)."""
+    return all(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in text)
 
 
 def _split_file(folder: Path, split: str) -> Path:
@@ -120,12 +151,7 @@ def _load_file(path: Path, text_column: str, label_column: str) -> list[dict[str
     if ending == ".txt":
         return _load_semicolon(path, text_column, label_column)
     if ending in (".csv", ".tsv"):
-        reader = csv.DictReader(io.StringIO(_read_text(path)), delimiter="," if ending == ".csv" else "\t")
-        try:
-            rows = list(reader)
-        except csv.Error as exc:
-            raise AuditError(f"{path}: line {reader.line_num}: {exc}") from exc
-        return _require_columns(rows, path, reader.fieldnames or [], text_column)
+        return _load_delimited(path, "," if ending == ".csv" else "\t", text_column)
     if ending == ".jsonl":
         rows = []
         for number, line in enumerate(_lines(_read_text(path)), start=1):
@@ -139,6 +165,7 @@ def _load_file(path: Path, text_column: str, label_column: str) -> list[dict[str
                 raise AuditError(f"{path}: line {number}: JSON nested too deeply") from exc
             if not isinstance(row, dict):
                 raise AuditError(f"{path}: line {number}: expected a JSON object")
+            _require_unicode(row, path, number)
             rows.append(row)
         return _require_columns(rows, path, rows[0].keys() if rows else [], text_column)
     if ending == ".parquet":
@@ -150,6 +177,36 @@ def _load_file(path: Path, text_column: str, label_column: str) -> list[dict[str
             raise AuditError(f"{path}: cannot read parquet: {str(exc).splitlines()[0]}") from exc
         return _require_columns(table.to_pylist(), path, table.column_names, text_column)
     raise AuditError(f"{path}: unsupported file type {ending!r} (use one of {', '.join(LOCAL_FORMATS)})")
+
+
+def _load_delimited(path: Path, delimiter: str, text_column: str) -> list[dict[str, Any]]:
+    """CSV or TSV rows with a header; malformed quoting is an error naming the line where the
+    bad row starts (the csv module's lenient mode would read an unterminated quote as one field
+    running to the end of the file). Fields of any length are accepted, as in ``.txt`` files."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.DictReader(io.StringIO(_read_text(path)), delimiter=delimiter, strict=True)
+    rows = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        start = reader.line_num + 1  # the row that failed starts after the last one read
+        reason = "unterminated quoted field (runs to the end of the file)" if "end of data" in str(exc) else str(exc)
+        raise AuditError(f"{path}: line {start}: malformed {'CSV' if delimiter == ',' else 'TSV'}: {reason}") from exc
+    return _require_columns(rows, path, reader.fieldnames or [], text_column)
+
+
+def _require_unicode(row: dict[str, Any], path: Path, number: int) -> None:
+    """Refuse a JSON string holding a lone surrogate (``"\\ud800"``): valid JSON, but not text
+    that can be encoded, tokenized or written back."""
+    for key, value in row.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise AuditError(f"{path}: line {number}: {key!r} holds a lone surrogate "
+                                 f"({ascii(value[exc.start])}), which is not valid Unicode") from exc
 
 
 def _require_columns(rows: list[dict[str, Any]], path: Path, columns: Iterable[str], text_column: str) -> list[dict[str, Any]]:
@@ -182,8 +239,6 @@ def _load_semicolon(path: Path, text_column: str, label_column: str) -> list[dic
 
 def _load_hub(dataset_id: str, split: str, offline: bool) -> tuple[list[dict[str, Any]], list[str] | None]:
     """Rows of a Hub dataset split and its ClassLabel names (``None`` when it has none)."""
-    hint = ("pass a local path instead: a folder with train/validation/test files, or a "
-            f"{'/'.join(e.lstrip('.') for e in LOCAL_FORMATS)} file")
     online = hub.prepare(offline)
     try:
         import datasets
@@ -192,13 +247,29 @@ def _load_hub(dataset_id: str, split: str, offline: bool) -> tuple[list[dict[str
     except Exception as exc:  # network, missing dataset or split: all end the same way for the user
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         where = "" if online else "the Hub is not reachable or offline mode is on, and it is not cached; "
-        raise AuditError(f"cannot load Hub dataset {dataset_id!r} split {split!r}: {where}{reason[:200]}; {hint}") from exc
+        raise AuditError(f"cannot load Hub dataset {dataset_id!r} split {split!r}: {where}{reason[:200]}") from exc
     names = None
     for feature in ds.features.values():
         if hasattr(feature, "names"):
             names = list(feature.names)
             break
     return ds.to_list(), names
+
+
+def _missing(value: Any) -> bool:
+    """A missing value: null, or NaN (how pandas and others write a missing cell)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _cell(value: Any) -> str | None:
+    """A label or group value as text (``None`` when missing or blank); an integral float
+    (``1.0``, how pandas writes integer labels in a column with gaps) is the integer."""
+    if _missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
 
 
 def _to_dataset(
@@ -224,17 +295,17 @@ def _to_dataset(
     n_empty = 0
     for number, row in enumerate(rows, start=1):
         text = row.get(text_column)
-        if text is None or not str(text).strip():
+        if not _missing(text) and not isinstance(text, str):
+            raise AuditError(f"{name}: row {number}: text is not a string ({type(text).__name__} {str(text)[:40]!r})")
+        if _missing(text) or is_blank(text):
             if strict:
                 raise AuditError(f"{name}: row {number}: empty text (remove it, or drop --strict to skip empty texts)")
             n_empty += 1
             continue
-        texts.append(str(text))
-        raw = row.get(label_column) if has_labels else None
-        labels.append(None if raw is None or str(raw).strip() == "" else str(raw).strip())
+        texts.append(text)
+        labels.append(_cell(row.get(label_column)) if has_labels else None)
         for g in group_columns:
-            value = row.get(g)
-            groups[g].append(None if value is None or str(value).strip() == "" else str(value).strip())
+            groups[g].append(_cell(row.get(g)))
     if not texts:
         raise AuditError(f"{name}: no non-empty texts")
     return Dataset(name=name, split=split, texts=texts, labels=labels, label_names=label_names,

@@ -21,7 +21,9 @@ Checks (see :mod:`audit.policy` and the documented default ``reports/gate_policy
 
 - floors: absolute limits on the new run (accuracy, macro/weighted F1, per-class F1, per-suite
   pass rate; the largest group gap of the bias section, read from
-  ``bias.attributes.<attribute>.gaps.<metric>.value`` and skipped with a warning when absent).
+  ``bias.attributes.<attribute>.gaps.<metric>.value`` and skipped with a warning when absent;
+  optionally the accuracy of the worst discovered slice, ``slices.worst.accuracy.value``,
+  skipped when no slice is significantly worse than the rest).
   A floor fails when the value is on the wrong side of its limit; no test is involved.
 - drops: the baseline's value minus the run's, against the policy's margin ``max_drop``. Every
   drop check gets a paired p-value on the same cases, and all of them together form one family
@@ -58,8 +60,10 @@ import numpy as np
 from .errors import AuditError
 from .metrics import class_f1_from_confusion, macro_f1_from_confusion, weighted_f1_from_confusion
 from .policy import Policy, Rule, load_policy
-from .results import PREDICTIONS_FILE, dumps, load_predictions, load_results, write_text_atomic
+from .results import dumps, write_text_atomic
 from .stats import EXACT_BELOW, holm, mcnemar, paired_bootstrap
+from .streaming import find_predictions
+from .validate import Invalid, check_outcomes, check_records, read_predictions, read_results
 
 BASELINE_KEY = "baseline"
 BASELINE_FORMAT = 1
@@ -72,7 +76,6 @@ SUMMARY_LIMIT = 1_000_000
 EPS = 1e-9
 _HEADLINE = ("accuracy", "macro_f1", "weighted_f1")
 _RANK = {"fail": 0, "warn": 1, "skip": 2, "pass": 3}
-_OUTCOME_KEYS = frozenset({"label", "pred", "correct", "passed"})
 
 #: suite -> case id -> {"label", "pred", "correct", "passed"}
 Outcomes = dict[str, dict[str, dict[str, Any]]]
@@ -106,50 +109,22 @@ def case_outcomes(records: Iterable[Mapping[str, Any]]) -> Outcomes:
     return out
 
 
-def check_consistent(results: Mapping[str, Any], cases: Outcomes, source: str) -> None:
-    """Refuse per-case outcomes that do not reproduce the results document's own figures
-    (predictions from another run, a truncated file): the paired tests would judge other data."""
-    for suite, section in results["suites"].items():
-        rows = list(cases.get(suite, {}).values())
-        if suite == SPLIT:
-            size = section.get("n", 0) + section.get("n_unlabeled", 0)
-            judged = [r["correct"] for r in rows if r["correct"] is not None]
-            expected: Any = section["metrics"]["accuracy"]["value"]
-            found: Any = sum(judged) / len(judged) if judged else None
-        else:
-            size = section.get("n")
-            judged = [r["passed"] for r in rows if r["passed"] is not None]
-            rate = section.get("pass_rate") or {}
-            expected = (rate.get("successes"), rate.get("n"))
-            found = (sum(bool(p) for p in judged), len(judged))
-        if len(rows) != size or not _same(expected, found):
-            raise AuditError(f"{source}: the per-case predictions of suite {suite!r} do not match the "
-                             f"results document (are they from another run?)")
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal, with a tolerance for floats (an accuracy recomputed from the cases)."""
-    if isinstance(a, float) and isinstance(b, float):
-        return abs(a - b) <= EPS
-    return a == b
-
-
 def make_baseline(results: Mapping[str, Any], records: Iterable[Mapping[str, Any]], source: str) -> dict[str, Any]:
     """The baseline document: ``results`` plus each case's outcome under :data:`BASELINE_KEY`."""
+    records = list(records)
+    check_records(results, records, source)
     cases = case_outcomes(records)
-    check_consistent(results, cases, source)
     return {**results, BASELINE_KEY: {"format": BASELINE_FORMAT, "source": source, "cases": cases}}
 
 
 def load_run(path: Path) -> Run:
     """A new run: ``results.json`` and the ``predictions.jsonl`` beside it."""
-    results = load_results(path)
-    predictions = path.with_name(PREDICTIONS_FILE)
-    if not predictions.is_file():
+    results = read_results(path)
+    predictions = find_predictions(path)
+    if not predictions.exists():
         raise AuditError(f"{predictions} not found: the gate needs the per-case predictions beside "
                          f"{path.name} for its paired tests")
-    cases = case_outcomes(load_predictions(predictions))
-    check_consistent(results, cases, str(path))
+    cases = case_outcomes(read_predictions(predictions, results))
     return Run(results, cases, str(path))
 
 
@@ -157,7 +132,7 @@ def load_baseline(path: Path) -> Run:
     """A baseline file written by ``emotion-audit baseline``, validated like a results file."""
     if not path.is_file():
         raise AuditError(f"baseline file not found: {path} (create one with `emotion-audit baseline`)")
-    doc = load_results(path)
+    doc = read_results(path)
     section = doc.get(BASELINE_KEY)
     if not isinstance(section, dict) or not isinstance(section.get("cases"), dict):
         raise AuditError(f"{path} is not a baseline file (no {BASELINE_KEY!r} section with cases); "
@@ -166,10 +141,10 @@ def load_baseline(path: Path) -> Run:
         raise AuditError(f"{path}: baseline format {section.get('format')!r} is not supported "
                          f"(this tool reads format {BASELINE_FORMAT})")
     cases = section["cases"]
-    if not all(isinstance(c, dict) and all(isinstance(o, dict) and _OUTCOME_KEYS <= o.keys() for o in c.values())
-               for c in cases.values()):
-        raise AuditError(f"{path}: malformed baseline cases (each needs {', '.join(sorted(_OUTCOME_KEYS))})")
-    check_consistent(doc, cases, str(path))
+    try:
+        check_outcomes(doc, cases)
+    except Invalid as exc:
+        raise AuditError(f"{path}: {exc}") from exc
     return Run(doc, cases, str(path))
 
 
@@ -341,6 +316,9 @@ def floor_checks(results: Mapping[str, Any], policy: Policy) -> list[Check]:
         if name == "group_gap":
             checks += _gap_checks(results, rule)
             continue
+        if name == "worst_slice":
+            checks.append(_worst_slice_check(results, rule))
+            continue
         for scope, path in _targets(results, name):
             check = Check("floor", name, scope, rule.severity, rule.limit_for(scope),
                           value=_number(results, path, "run"))
@@ -372,6 +350,27 @@ def _gap_checks(results: Mapping[str, Any], rule: Rule) -> list[Check]:
                 check.skipped = f"no number at {'.'.join(path)}"
             checks.append(check)
     return checks
+
+
+def _worst_slice_check(results: Mapping[str, Any], rule: Rule) -> Check:
+    """Accuracy of the worst discovered slice (``slices.worst.accuracy.value``: the significantly
+    worse slice of lowest accuracy); skipped when no slice is significantly worse or the run has
+    no ``slices`` section."""
+    section = results.get("slices")
+    check = Check("floor", "worst_slice", None, rule.severity, rule.limit)
+    if not isinstance(section, Mapping):
+        check.skipped = "the run has no slices section"
+        return check
+    worst = section.get("worst")
+    value = _lookup(worst, ("accuracy", "value")) if isinstance(worst, Mapping) else None
+    if worst is None:
+        check.skipped = "no discovered slice is significantly worse than the rest of the split"
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        check.scope, check.value = str(worst.get("name")), float(value)
+        check.failed = check.value < check.limit - EPS
+    else:
+        check.skipped = "no number at slices.worst.accuracy.value"
+    return check
 
 
 @dataclass(frozen=True)
@@ -407,13 +406,20 @@ class _SplitPairs:
         return lambda idx: metric(self.confusions(self.base, idx)) - metric(self.confusions(self.new, idx))
 
 
+def discordant(base: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]],
+               key: str) -> tuple[int, int]:
+    """``(b, c)``: cases where only ``base`` / only ``new`` has the per-case boolean ``key``
+    (``correct`` or ``passed``) true, among the cases judged in both runs."""
+    pairs = [(o[key], new[cid][key]) for cid, o in base.items()
+             if o[key] is not None and new[cid][key] is not None]
+    return (sum(before and not after for before, after in pairs),
+            sum(after and not before for before, after in pairs))
+
+
 def _mcnemar_test(base: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]],
                   key: str) -> tuple[float, str]:
     """McNemar on the per-case boolean ``key`` (``correct`` or ``passed``) judged in both runs."""
-    pairs = [(o[key], new[cid][key]) for cid, o in base.items()
-             if o[key] is not None and new[cid][key] is not None]
-    b = sum(before and not after for before, after in pairs)
-    c = sum(after and not before for before, after in pairs)
+    b, c = discordant(base, new, key)
     exact = b + c < EXACT_BELOW
     _, p = mcnemar(b, c, exact=exact)
     return p, f"McNemar {'exact' if exact else 'chi2'}, b={b} c={c}"
@@ -669,12 +675,12 @@ def _cmd_gate(args: argparse.Namespace) -> int:
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    results = load_results(args.results)
-    predictions = args.results.with_name(PREDICTIONS_FILE)
-    if not predictions.is_file():
+    results = read_results(args.results)
+    predictions = find_predictions(args.results)
+    if not predictions.exists():
         raise AuditError(f"{predictions} not found: a baseline needs the per-case predictions beside "
                          f"{args.results.name}")
-    doc = make_baseline(results, load_predictions(predictions), str(args.results))
+    doc = make_baseline(results, read_predictions(predictions, results), str(args.results))
     write_text_atomic(args.output, dumps(doc))
     if not args.quiet:
         n = sum(len(cases) for cases in doc[BASELINE_KEY]["cases"].values())

@@ -14,6 +14,9 @@ from typing import Mapping, Sequence
 from .errors import AuditError
 
 _GENERIC = re.compile(r"^label_?\d+$", re.IGNORECASE)
+#: An integer label: ASCII digits only (``str.isdigit`` also accepts ``²`` and other digits that
+#: ``int`` refuses).
+_INDEX = re.compile(r"[0-9]+")
 
 #: The label order of ``dair-ai/emotion`` (its ClassLabel) and of the seed model.
 EMOTION_LABELS: tuple[str, ...] = ("sadness", "joy", "love", "anger", "fear", "surprise")
@@ -84,7 +87,7 @@ def gold_indices(raw_labels: Sequence[str | None], labels: Sequence[str],
         key = raw.strip().lower()
         if key in by_name:
             out.append(by_name[key])
-        elif key.lstrip("-").isdigit() and 0 <= int(key) < len(order) and order[int(key)] in by_name:
+        elif _INDEX.fullmatch(key) and int(key) < len(order) and order[int(key)] in by_name:
             out.append(by_name[order[int(key)]])
         else:
             unknown.add(raw)

@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .errors import AuditError
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 RESULTS_FILE = "results.json"
 PREDICTIONS_FILE = "predictions.jsonl"
 #: The top-level section that changes between otherwise identical runs (time stamp, durations,
 #: cache hits); everything else is byte-identical for the same inputs and seed.
 VOLATILE_KEY = "run"
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
 
 def _unlink(path: str) -> None:
     try:
@@ -51,13 +47,14 @@ def write_texts_atomic(files: Mapping[Path, str]) -> None:
     try:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            # Created with mode 0o666 so the process umask applies, as for a plain open().
+            tmp = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.chmod(tmp, 0o666 & ~_UMASK)
         for tmp, path in staged:
             os.replace(tmp, path)
     except OSError as exc:
@@ -79,84 +76,28 @@ def write_outputs(out_dir: Path, results: Mapping[str, Any], records: Iterable[M
 
 
 def load_results(path: Path | str) -> dict[str, Any]:
-    """Read and validate a ``results.json``; refuse other schema versions and inconsistent files."""
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise AuditError(f"results file not found: {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AuditError(f"cannot read {path}: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise AuditError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-    problem = validate(doc)
-    if problem:
-        raise AuditError(f"{path}: {problem}")
-    return doc
+    """Read and check a ``results.json`` (:func:`audit.validate.read_results`): other schema
+    versions, missing keys, wrong types and figures that do not match their sources are refused."""
+    from .validate import read_results
+
+    return read_results(path)
 
 
 def load_predictions(path: Path | str) -> list[dict[str, Any]]:
-    """Read ``predictions.jsonl`` (one JSON object a line)."""
-    path = Path(path)
-    rows = []
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for number, line in enumerate(fh, start=1):
-                if line.strip():
-                    rows.append(json.loads(line))
-    except FileNotFoundError as exc:
-        raise AuditError(f"predictions file not found: {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AuditError(f"cannot read {path}: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise AuditError(f"{path}: line {number}: not valid JSON ({exc.msg})") from exc
-    return rows
+    """Read ``predictions.jsonl``, one checked JSON object a line (:func:`audit.validate.read_records`;
+    :func:`audit.validate.read_predictions` also checks it against its results)."""
+    from .validate import read_records
+
+    return read_records(path)
 
 
 def validate(doc: Any) -> str | None:
-    """The first reason ``doc`` is not a usable results document of this schema, or ``None``.
+    """The first reason ``doc`` is not a usable results document of this schema, or ``None``
+    (:func:`audit.validate.check_results`)."""
+    from .validate import Invalid, check_results
 
-    Checks the schema version, the required sections, and internal consistency: the test split's
-    confusion matrix must use the model's labels and add up to its ``n``, per-class supports must
-    match the matrix rows, and every headline metric must lie in [0, 1] inside its interval.
-    """
-    if not isinstance(doc, dict):
-        return "not a results document (expected a JSON object)"
-    version = doc.get("schema_version")
-    if not isinstance(version, str) or version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-        return f"schema version {version!r} is not supported (this tool reads {SCHEMA_VERSION.split('.')[0]}.x)"
-    for key in ("model", "dataset", "config", "suites"):
-        if not isinstance(doc.get(key), dict):
-            return f"missing or malformed section {key!r}"
-    labels = doc["model"].get("labels")
-    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
-        return "model.labels must be a non-empty list of names"
-    test = doc["suites"].get("test")
-    if not isinstance(test, dict) or not isinstance(test.get("metrics"), dict):
-        return "missing suites.test.metrics"
-    m = test["metrics"]
     try:
-        cm = m["confusion_matrix"]
-        if cm["labels"] != labels:
-            return "suites.test confusion matrix labels differ from model.labels"
-        counts = cm["counts"]
-        if len(counts) != len(labels) or any(len(row) != len(labels) for row in counts):
-            return "suites.test confusion matrix is not square in the model's labels"
-        if sum(map(sum, counts)) != test["n"]:
-            return f"suites.test confusion matrix sums to {sum(map(sum, counts))}, not n = {test['n']}"
-        for i, label in enumerate(labels):
-            if m["per_class"][label]["support"] != sum(counts[i]):
-                return f"suites.test per-class support of {label!r} does not match the confusion matrix"
-        for name in ("accuracy", "macro_f1", "weighted_f1"):
-            metric = m[name]
-            value, low, high = metric["value"], metric["ci_low"], metric["ci_high"]
-            if not 0 <= value <= 1:
-                return f"suites.test {name} value {value} is outside [0, 1]"
-            if low is not None and not (low - 1e-9 <= value <= high + 1e-9):
-                return f"suites.test {name} value {value} lies outside its interval [{low}, {high}]"
-        trace = sum(counts[i][i] for i in range(len(labels)))
-        if test["n"] and abs(m["accuracy"]["value"] - trace / test["n"]) > 1e-9:
-            return f"suites.test accuracy {m['accuracy']['value']} does not match the confusion matrix ({trace}/{test['n']})"
-    except (KeyError, TypeError, IndexError) as exc:
-        return f"suites.test metrics are incomplete or malformed ({exc!r})"
+        check_results(doc)
+    except Invalid as exc:
+        return str(exc)
     return None

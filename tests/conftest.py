@@ -99,3 +99,52 @@ def reference_audit(reference_model: Path, emotion_data: Path, reference_cache: 
     out = tmp_path_factory.mktemp("reference-audit")
     write_outputs(out, audit.results, audit.records)
     return audit, out
+
+
+def write_synthetic_run(folder: Path) -> Path:
+    """``results.json`` and ``predictions.jsonl`` of an audit of a synthetic classifier, with no
+    model: a 120-text split with gold labels, calibration and a group column (so a ``bias``
+    section), and a suite ``toy`` of INV cases with source texts, two rules and a breakdown, so
+    every kind of section the report, the card and the gate read is present; two of its cases are
+    no-ops (counted, never scored). Returns results.json."""
+    import numpy as np
+
+    from audit.data import Dataset
+    from audit.model import CallableClassifier
+    from audit.results import RESULTS_FILE, write_outputs
+    from audit.runner import evaluate
+    from audit.suite import Case, Expectation, GeneratedSuite, SuiteSpec, score_suite
+
+    def pred(text: str) -> int:
+        i = int(text.split()[1])
+        return (i + (1 if i % 7 == 0 or (text.isupper() and i % 5 == 0) else 0)) % 6
+
+    def fn(texts: list[str]) -> np.ndarray:
+        probs = np.full((len(texts), 6), 0.06)
+        for row, text in enumerate(texts):
+            probs[row, pred(text)] = 0.7
+        return probs
+
+    clf = CallableClassifier(fn, LABELS, name="synthetic")
+    n = 120
+    texts = [f"case {i} text" for i in range(n)]
+    data = Dataset("synthetic", "test", texts, [LABELS[i % 6] for i in range(n)],
+                   groups={"group": ["a" if i % 3 else "b" for i in range(n)]})
+    audit = evaluate(clf, data, group_columns=["group"], progress=False)
+    cases = [Case(f"toy:{rule}:{i}", make(texts[i]), Expectation("INV"), source_id=f"test-{i}",
+                  source_text=texts[i], rule=rule, meta={"form": rule})
+             for rule, make in (("upper", str.upper), ("exclaim", lambda t: t + " !")) for i in range(0, n, 2)]
+    spec = SuiteSpec("toy", "synthetic suite", "toy", "INV", {}, Path("toy.yaml"))
+    section, records = score_suite(spec, GeneratedSuite(cases, coverage={"upper": {"n_candidates": n, "n_changed": n // 2}}),
+                                   LABELS, lambda text: clf.predict_proba([text])[0], seed=0, n_resamples=1000,
+                                   breakdown=("form",), noop={"toy:upper:2", "toy:exclaim:4"})
+    audit.results["suites"]["toy"] = section
+    write_outputs(folder, audit.results, audit.records + records)
+    return folder / RESULTS_FILE
+
+
+@pytest.fixture(scope="session")
+def synthetic_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``results.json`` of :func:`write_synthetic_run` (predictions.jsonl beside it); copy it
+    before changing it."""
+    return write_synthetic_run(tmp_path_factory.mktemp("synthetic-run"))

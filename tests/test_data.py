@@ -108,3 +108,83 @@ def test_reference_split_loads(emotion_data: Path) -> None:
     assert len(ds.texts) == 2000
     counts = {l: ds.labels.count(l) for l in set(ds.labels)}
     assert counts == {"sadness": 581, "joy": 695, "love": 159, "anger": 275, "fear": 224, "surprise": 66}
+
+
+# --- hostile inputs: each refused with the line, or read as a careful reader would ----------------
+
+def test_texts_of_only_invisible_characters_are_skipped_and_counted(tmp_path: Path) -> None:
+    """Zero-width spaces and joiners, RTL/LTR marks, BOM and NUL leave nothing for a model to read
+    (before: they were evaluated as texts)."""
+    invisible = ["\u200b\u200c\u200d", "\u200f\u200e", "\x00\x00", "\ufeff \u2060", "\u202e\t"]
+    path = _write(tmp_path, "test.txt", "".join(f"{t};joy\n" for t in ["i feel fine", *invisible]))
+    ds = load_data(str(path))
+    assert ds.texts == ["i feel fine"] and ds.n_empty == len(invisible)
+    with pytest.raises(AuditError, match="row 2: empty text"):
+        load_data(str(path), strict=True)
+
+
+def test_jsonl_nan_and_null_texts_are_missing_not_the_word_nan(tmp_path: Path) -> None:
+    path = _write(tmp_path, "a.jsonl", '{"text": "ok", "label": "joy"}\n{"text": NaN, "label": "joy"}\n'
+                                       '{"text": null, "label": "joy"}\n')
+    ds = load_data(str(path))
+    assert ds.texts == ["ok"] and ds.n_empty == 2
+
+
+def test_non_string_texts_are_an_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, "a.jsonl", '{"text": "ok", "label": "joy"}\n{"text": 5, "label": "joy"}\n')
+    with pytest.raises(AuditError, match="row 2: text is not a string"):
+        load_data(str(path))
+
+
+def test_labels_written_as_floats_with_gaps_are_integers(tmp_path: Path) -> None:
+    """pandas writes an integer column with missing values as floats: 1.0, NaN."""
+    path = _write(tmp_path, "a.jsonl", '{"text": "a", "label": 1.0}\n{"text": "b", "label": NaN}\n'
+                                       '{"text": "c", "label": 0}\n')
+    assert load_data(str(path)).labels == ["1", None, "0"]
+
+
+def test_a_lone_surrogate_in_jsonl_is_an_error_with_the_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "a.jsonl", '{"text": "ok", "label": "joy"}\n\n{"text": "x \\udc80 y", "label": "joy"}\n')
+    with pytest.raises(AuditError, match=r"line 3: 'text' holds a lone surrogate \('\\udc80'\)"):
+        load_data(str(path))
+
+
+@pytest.mark.parametrize("content,line,reason", [
+    ('text,label\ni feel fine,joy\n"i am sad,sadness\ni am ok,joy\n', 3, "unterminated quoted field"),
+    ('text,label\ni feel fine,joy\n"i am" sad,sadness\n', 3, "',' expected after '\"'"),
+])
+def test_malformed_csv_is_an_error_with_the_line(tmp_path: Path, content: str, line: int, reason: str) -> None:
+    """Before: the unterminated quote swallowed the rest of the file as one unlabelled text."""
+    path = _write(tmp_path, "a.csv", content)
+    with pytest.raises(AuditError, match=f"line {line}: malformed CSV: {reason}"):
+        load_data(str(path))
+
+
+@pytest.mark.parametrize("name,template", [("a.csv", "text,label\n{},joy\n"), ("a.tsv", "text\tlabel\n{}\tjoy\n"),
+                                           ("test.txt", "{};joy\n")])
+def test_a_text_over_131072_characters_loads_in_every_format(tmp_path: Path, name: str, template: str) -> None:
+    long = "i feel happy " * 20_000
+    assert len(long) > 131_072
+    assert load_data(str(_write(tmp_path, name, template.format(long)))).texts == [long]
+
+
+def test_a_relative_path_with_one_slash_says_the_path_does_not_exist(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``data/tset.txt`` is also a valid Hub id: the error must lead with the missing path."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for spec in ("data/tset.txt", "data/split", "elsewhere/test.csv"):
+        with pytest.raises(AuditError, match=f"^data path not found: {spec} \\(the path does not exist; it was "
+                                             f"also tried as a Hub dataset id"):
+            load_data(spec)
+
+
+@pytest.mark.parametrize("raw", ["\u00b2", "\u2460", "-1", "6", "1.5", "\u0661\u0662"])
+def test_labels_that_are_not_plain_indices_are_unknown_labels(raw: str) -> None:
+    """``'²'.isdigit()`` is true but ``int('²')`` fails (before: a ValueError traceback)."""
+    from audit.labels import EMOTION_LABELS, gold_indices
+
+    assert gold_indices(["1", "5", "joy"], list(EMOTION_LABELS)) == [1, 5, 1]
+    with pytest.raises(AuditError, match="dataset labels not known to the model"):
+        gold_indices([raw], list(EMOTION_LABELS))

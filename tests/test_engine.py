@@ -50,7 +50,8 @@ def test_run_on_tiny_model_writes_valid_results(tiny_model: Path, small_data: Pa
     assert validate(r) is None
     assert r["model"]["labels"] == list(EMOTION_LABELS)
     assert r["dataset"]["size"] == len(TEXTS) and r["dataset"]["class_distribution"]["joy"] == 3
-    assert r["run"]["inference"] == {"requested": 8, "unique": 7, "cached": 0, "computed": 7}
+    assert r["run"]["inference"] == {"requested": 8, "unique": 7, "cached": 0, "computed": 7, "rejected": 0,
+                                     "rebuilt": 0}
     test = r["suites"]["test"]
     preds = [rec["pred"] for rec in audit.records]
     expected = np.array(EMOTION_LABELS)[_reference_probs(tiny_model, TEXTS).argmax(axis=1)].tolist()

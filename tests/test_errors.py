@@ -226,6 +226,30 @@ def _out_is_a_file(w: Workspace) -> tuple[list[Any], list[str]]:
     return w.run(), [str(w.out)]
 
 
+def _relative_path_with_one_slash(w: Workspace) -> tuple[list[Any], list[str]]:
+    """``nosuch/test.csv`` could be a Hub id: say the path does not exist, and that it was tried."""
+    w.offline()
+    return w.run(data="nosuch-folder/test.csv"), ["data path not found: nosuch-folder/test.csv",
+                                                   "also tried as a Hub dataset id"]
+
+
+def _tokenizer_beyond_vocabulary(w: Workspace) -> tuple[list[Any], list[str]]:
+    """The tiny model's tokenizer beside a model whose embedding table is too small for it
+    (before: an IndexError inside torch during the fast-path probe)."""
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    folder = w.tmp / "small-vocab"
+    shutil.copytree(w.model, folder)
+    config = DistilBertConfig.from_pretrained(w.model)
+    config.vocab_size = 12
+    DistilBertForSequenceClassification(config).save_pretrained(folder)
+    return w.run(model=folder), ["token ids", "embedding table has 12 rows"]
+
+
+def _usage_error(w: Workspace) -> tuple[list[Any], list[str]]:
+    return [*w.run(), "--batch-size", "many"], ["--batch-size", "invalid int value", "--help"]
+
+
 SUITE_HEAD = "name: bad\ndescription: a bad suite\n"
 NON_UTF8 = "text;label\ni feel fine;joy\n".encode() + b"caf\xe9 au lait;joy\n"
 
@@ -258,7 +282,7 @@ CASES = [
                  id="report-confusion-count-changed"),
     pytest.param(lambda w: (w.report(w.edited_results(_move_diagonal_count)), ["accuracy", "confusion matrix"]),
                  id="report-count-moved-off-diagonal"),
-    pytest.param(lambda w: (w.report(w.edited_results(_set_metric("accuracy", 1.2))), ["accuracy", "1.2", "[0, 1]"]),
+    pytest.param(lambda w: (w.report(w.edited_results(_set_metric("accuracy", 1.2))), ["accuracy.value", "1.2", "the confusion matrix gives"]),
                  id="report-accuracy-above-one"),
     pytest.param(lambda w: (w.report(w.tmp / "none.json"), ["not found", str(w.tmp / "none.json")]),
                  id="report-missing-file"),
@@ -277,6 +301,17 @@ CASES = [
     pytest.param(lambda w: (w.run("--max-length", 1), ["--max-length", "1"]), id="max-length-one"),
     pytest.param(lambda w: (w.run("--bootstrap", 10), ["--bootstrap", "10"]), id="bootstrap-ten"),
     pytest.param(_out_is_a_file, id="out-is-a-file"),
+    pytest.param(lambda w: (w.run_data("sup.txt", "i feel fine;joy\ni am here;\u00b2\n"), ["\u00b2", MODEL_LABELS]),
+                 id="superscript-two-label"),
+    pytest.param(lambda w: (w.run_data("lone.jsonl", '{"text": "ok", "label": "joy"}\n{"text": "a \\ud800 b", "label": "joy"}\n'),
+                            [str(w.tmp / "lone.jsonl"), "line 2", "lone surrogate"]), id="jsonl-lone-surrogate"),
+    pytest.param(lambda w: (w.run_data("quote.csv", 'text,label\ni feel fine,joy\n"i am sad,sadness\ni am ok,joy\n'),
+                            [str(w.tmp / "quote.csv"), "line 3", "unterminated quoted field"]), id="csv-unterminated-quote"),
+    pytest.param(lambda w: (w.run_data("invisible.txt", "\u200b\u200f;joy\n\x00;joy\n\u2060\ufeff\u200e;joy\n"),
+                            ["no non-empty texts"]), id="only-invisible-texts"),
+    pytest.param(_relative_path_with_one_slash, id="relative-path-with-one-slash"),
+    pytest.param(_tokenizer_beyond_vocabulary, id="tokenizer-beyond-vocabulary"),
+    pytest.param(_usage_error, id="usage-error"),
 ]
 
 
@@ -515,3 +550,182 @@ def test_report_escapes_html(tiny_model: Path, tmp_path: Path) -> None:
     html = report.render_report(audit.results, audit.records)
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# --- exit codes: 1 is a regression and nothing else --------------------------------------------
+
+def _crash(*args: Any, **kwargs: Any) -> Any:
+    raise ZeroDivisionError("simulated bug")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_internal_error_is_one_line_and_exit_2(debug: bool, previous_run: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: a traceback and exit 1, which is also the gate's regression code."""
+    import audit.report
+
+    monkeypatch.setattr(audit.report, "render_report", _crash)
+    argv = ["report", previous_run / "results.json", "-o", tmp_path / "r.html", *(["--debug"] if debug else [])]
+    result = run_cli(capsys, *argv)
+    assert result.code == 2
+    last = result.err.strip().splitlines()[-1]
+    assert last.startswith(ERROR_PREFIX + "internal error (ZeroDivisionError: simulated bug)")
+    assert "--debug" in last and "issue tracker" in last
+    assert ("Traceback" in result.err) == debug
+    if not debug:
+        assert len(result.err.strip().splitlines()) == 1
+
+
+def test_a_crashing_gate_exits_2_not_1(previous_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import audit.gate
+
+    baseline = tmp_path / "baseline.json"
+    assert main(["baseline", str(previous_run / "results.json"), "-o", str(baseline), "-q"]) == 0
+    monkeypatch.setattr(audit.gate, "run_gate", _crash)
+    result = run_cli(capsys, "gate", previous_run / "results.json", "--baseline", baseline)
+    assert result.code == 2 and "internal error" in result.err and "Traceback" not in result.err
+
+
+# --- models that misbehave -----------------------------------------------------------------------
+
+def _nan_model(tiny_model: Path, folder: Path) -> Path:
+    """The tiny model with NaN classifier weights (every probability NaN)."""
+    from transformers import AutoModelForSequenceClassification
+
+    shutil.copytree(tiny_model, folder)
+    model = AutoModelForSequenceClassification.from_pretrained(folder)
+    with torch.no_grad():
+        model.classifier.weight.fill_(float("nan"))
+    model.save_pretrained(folder)
+    return folder
+
+
+def test_nan_probabilities_are_one_line_naming_texts_and_never_cached(
+        tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = _nan_model(tiny_model, tmp_path / "nan-model")
+    data = write_rows(tmp_path / "test.txt", ROWS[:2])
+    result = run_cli(capsys, *run_args(model, data, tmp_path / "out", "--cache-dir", tmp_path / "cache"))
+    assert_one_line_error(result, "NaN or infinite probabilities for 2 text(s)", repr(ROWS[0][0]), "nothing was cached")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cache" / "predictions.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] == 0
+    db.close()
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_huge_text_costs_what_max_length_allows(tiny_model: Path) -> None:
+    """A 20 MB single-line text: token lengths and ids in bounded time (before: lengths computed
+    without truncation, 216 s and 10 GB for 50 MB), and the same ids as the whole text gives."""
+    clf = TransformersClassifier.load(str(tiny_model), device="cpu", progress=False)
+    huge = "i feel happy today " * 1_100_000
+    started = time.perf_counter()
+    lengths = clf.token_lengths([huge, "i feel"])
+    ids = clf.encode([huge])[0]
+    assert time.perf_counter() - started < 5
+    assert lengths == [clf.max_length + 1, 4]
+    whole = clf.tokenizer(["i feel happy today " * 200], truncation=True, max_length=clf.max_length)["input_ids"][0]
+    assert ids == whole
+    sparse = " " * 200_000 + "happy " * 300  # the cut must widen: the first characters hold no token
+    assert clf.encode([sparse])[0] == clf.tokenizer([sparse], truncation=True, max_length=clf.max_length)["input_ids"][0]
+
+
+# --- the model card escapes HTML -----------------------------------------------------------------
+
+def test_model_card_escapes_html_from_label_names_and_data(tiny_model: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: label names and the data's name reached the card's markdown as raw HTML."""
+    model = tmp_path / "html-model"
+    shutil.copytree(tiny_model, model)
+    config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+    config["id2label"]["5"] = "<img src=x onerror=alert(1)>"
+    config["label2id"] = {v: int(k) for k, v in config["id2label"].items()}
+    (model / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    data = tmp_path / "<b onmouseover=alert(2)>.txt"
+    data.write_text("text;label\ni feel fine;1\ni was surprised;5\ni feel sad;0\n", encoding="utf-8")
+    result = run_cli(capsys, *run_args(model, data, tmp_path / "out", "--no-cache"))
+    assert result.code == 0, result.err
+    # the markdown body; the YAML front matter is metadata, read as data and not as markdown
+    card = (tmp_path / "out" / "model_card.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    assert "<img" not in card and "<b " not in card
+    assert "&lt;img src=x onerror=alert(1)>" in card and "&lt;b onmouseover=alert(2)>" in card
+    rebuilt = tmp_path / "card.md"
+    assert main(["card", str(tmp_path / "out" / "results.json"), "-o", str(rebuilt)]) == 0
+    assert "<img" not in rebuilt.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+
+
+# --- two runs into one --out -----------------------------------------------------------------------
+
+def test_two_runs_into_one_folder_do_not_interleave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each writer's first rename waits (up to 1 s) for the other to reach its renames too, then
+    renames slowly: without the lock both rename at once and leave a mix; with it the second
+    cannot start renaming before the first is done, and every file left is from one run."""
+    import threading
+
+    from audit.outputs import write_all
+    from audit.runner import Audit, evaluate
+    from audit.model import CallableClassifier
+
+    def audit_of(peak: int) -> Audit:
+        clf = CallableClassifier(lambda texts: np.tile(np.eye(6)[peak] * 0.9 + 0.02, (len(texts), 1)),
+                                 [label for label in ("sadness", "joy", "love", "anger", "fear", "surprise")])
+        return evaluate(clf, str(write_rows(tmp_path / "test.txt", ROWS)), progress=False)
+
+    audits = [audit_of(0), audit_of(1)]
+    real = os.replace
+    meet = threading.Barrier(2, timeout=1.0)
+    # The first writer to rename is fast then slow, the second steady: at once, the second's
+    # predictions land last but the first's card does.
+    delays = [[0.0, 0.1, 0.1, 0.1], [0.05, 0.05, 0.05, 0.05]]
+    calls: dict[int, int] = {}
+
+    def slow(src: Any, dst: Any) -> None:
+        me = threading.get_ident()
+        if me not in calls:
+            calls[me] = 0
+            role = len(calls) - 1
+            try:
+                meet.wait()
+            except threading.BrokenBarrierError:
+                pass
+            calls[me] = role * 10
+        role, n = divmod(calls[me], 10)
+        calls[me] += 1
+        time.sleep(delays[role][min(n, 3)])
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", slow)
+    out = tmp_path / "out"
+    threads = [threading.Thread(target=write_all, args=(out, a)) for a in audits]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    preds = {json.loads(line)["pred"] for line in (out / "predictions.jsonl").read_text().splitlines()}
+    results = json.loads((out / "results.json").read_text())
+    assert len(preds) == 1
+    assert results["suites"]["test"]["metrics"]["confusion_matrix"]["counts"][0][0] == (1 if preds == {"sadness"} else 0)
+    assert preds.pop() in (out / "report.html").read_text()
+
+
+def test_a_folder_held_by_another_run_is_one_error_after_the_wait(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+
+    from audit.outputs import locked_folder
+
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(AuditError, match="in use by another emotion-audit run"):
+            with locked_folder(out, wait_s=0.2):
+                pass
+    finally:
+        os.close(fd)
+    with locked_folder(out, wait_s=0.2):  # free again
+        pass
+    assert list(out.iterdir()) == []

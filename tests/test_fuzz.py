@@ -1,9 +1,13 @@
-"""Property tests: arbitrary text never crashes the loaders or the perturbation rules.
+"""Property tests: arbitrary text never crashes the loaders or the perturbation rules, and no
+mutation of results.json or predictions.jsonl crashes the report, the card or the gate.
 
 Loaders may refuse a file only with an :class:`~audit.errors.AuditError`, and files written by the
 standard writers of each format must load back to exactly the texts written. Every perturbation
 rule the generator modules build (found at run time, so new modules are covered without editing
-this file) returns a ``str`` or ``None`` for any text, the same for the same seed.
+this file) returns a ``str`` or ``None`` for any text, the same for the same seed. A run's
+results.json with one node deleted, replaced or nudged, or its predictions.jsonl cut, thinned,
+repeated or edited, is read by every reader with exit 0 or one error line (exit 2), never a
+traceback, an internal error or the gate's regression code.
 """
 from __future__ import annotations
 
@@ -22,9 +26,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import audit.generators
-from audit.data import load_data
+from audit.data import is_blank, load_data
 from audit.errors import AuditError
-from audit.generators.base import Perturbation
+from audit.generators.base import Perturbation, Perturbed
 from audit.labels import EMOTION_LABELS, dataset_label_order, gold_indices
 from audit.runner import available_suites
 from audit.suite import SourceData, generate
@@ -60,7 +64,7 @@ def _load_or_refuse(path: Path) -> None:
         assert str(exc) and "\n" not in str(exc)
         return
     assert len(ds.texts) == len(ds.labels) > 0
-    assert all(t.strip() for t in ds.texts)
+    assert not any(map(is_blank, ds.texts))
     try:
         gold_indices(ds.labels, list(EMOTION_LABELS), dataset_label_order(ds.labels, None))
     except AuditError as exc:
@@ -86,7 +90,8 @@ def test_pathological_files_fail_only_with_audit_error(content: str, ending: str
 
 
 def _kept(written: list[str]) -> list[str]:
-    return [t for t in written if t.strip()]
+    """The texts a loader keeps: those with something a model reads (see :func:`is_blank`)."""
+    return [t for t in written if not is_blank(t)]
 
 
 def _assert_round_trip(path: Path, written: list[str]) -> None:
@@ -222,5 +227,122 @@ def test_declared_suites_generate() -> None:
 @example(text="I FEEL HAPPY")
 def test_rule_returns_text_or_none_and_is_seeded(rule: Perturbation, text: str) -> None:
     first = rule.perturb(text, random.Random(0))
-    assert first is None or isinstance(first, str)
+    assert first is None or isinstance(first, (str, Perturbed))
     assert rule.perturb(text, random.Random(0)) == first
+
+
+# --------------------------------------------------------------------------- results and predictions
+
+#: Values a mutation puts in place of a node of results.json or a field of a predictions record.
+_HOSTILE = [None, True, "x", "", -1, 0, 0.5, 2.5, 1e9, [], {}, [1, "a"], {"value": "x"},
+            {"value": 0.5, "ci_low": None, "ci_high": 0.9}, json.loads("[" * 30 + "]" * 30)]
+_HOSTILE_LINES = ["[]", "null", "1", '"x"', "{}", '{"suite": 1}', "{" * 5, "[" * 5_000 + "]" * 5_000]
+READ_FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _node_paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every node below ``doc`` (keys and list positions)."""
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    out = []
+    for key, child in items:
+        out.append(prefix + (key,))
+        out += _node_paths(child, prefix + (key,))
+    return out
+
+
+def _mutate_results(doc: dict[str, Any], data: st.DataObject) -> str:
+    """Delete, replace or nudge one node of ``doc`` in place; returns what was done."""
+    path = data.draw(st.sampled_from(_node_paths(doc)), label="path")
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    old = parent[path[-1]]
+    options = ["replace"] + (["delete"] if isinstance(parent, dict) else [])
+    if isinstance(old, (int, float)) and not isinstance(old, bool):
+        options.append("nudge")
+    action = data.draw(st.sampled_from(options), label="action")
+    if action == "delete":
+        del parent[path[-1]]
+    elif action == "nudge":
+        parent[path[-1]] = old + data.draw(st.sampled_from([1, -1, 0.001, -0.001, 1e-6]), label="delta")
+    else:
+        parent[path[-1]] = data.draw(st.sampled_from(_HOSTILE), label="value")
+    return f"{action} {path}"
+
+
+def _mutate_lines(lines: list[str], data: st.DataObject) -> list[str]:
+    """Cut, drop, repeat or replace lines of predictions.jsonl, or change one field of a record."""
+    i = data.draw(st.integers(0, len(lines) - 1), label="line")
+    action = data.draw(st.sampled_from(["cut", "drop", "repeat", "replace", "field"]), label="action")
+    if action == "cut":
+        return lines[:i]
+    if action == "drop":
+        return lines[:i] + lines[i + 1:]
+    if action == "repeat":
+        return lines[:i + 1] + lines[i:]
+    if action == "replace":
+        return lines[:i] + [data.draw(st.sampled_from(_HOSTILE_LINES), label="text") + "\n"] + lines[i + 1:]
+    record = json.loads(lines[i])
+    record[data.draw(st.sampled_from(sorted(record)), label="key")] = data.draw(st.sampled_from(_HOSTILE), label="value")
+    return lines[:i] + [json.dumps(record) + "\n"] + lines[i + 1:]
+
+
+def _assert_clean_outcome(argv: list[str], capsys: pytest.CaptureFixture[str], what: str) -> None:
+    """Exit 0 (the change touched nothing a reader uses) or exit 2 with one error line that is
+    not an internal error; never a traceback, and never the gate's regression code 1 (the
+    baseline is the unchanged run, so a change the gate accepts cannot be a regression)."""
+    from audit.cli import main
+
+    capsys.readouterr()
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, (what, err)
+    assert code in (0, 2), (what, argv[0], code, err)
+    if code == 2:
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("emotion-audit: error:"), (what, err)
+        assert "internal error" not in lines[0], (what, lines[0])
+
+
+@pytest.fixture(scope="module")
+def fuzz_baseline(synthetic_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from audit.cli import main
+
+    path = tmp_path_factory.mktemp("fuzz-baseline") / "baseline.json"
+    assert main(["baseline", str(synthetic_run), "-o", str(path), "-q"]) == 0
+    return path
+
+
+def _readers(results: Path, baseline: Path) -> list[list[str]]:
+    return [["report", str(results), "-o", str(results.parent / "r.html")],
+            ["card", str(results), "-o", str(results.parent / "c.md")],
+            ["gate", str(results), "--baseline", str(baseline), "-q"]]
+
+
+@READ_FUZZ
+@given(data=st.data())
+def test_mutated_results_give_exit_0_or_one_error_line(data: st.DataObject, synthetic_run: Path, fuzz_baseline: Path,
+                                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(synthetic_run.read_text(encoding="utf-8"))
+    what = _mutate_results(doc, data)
+    folder = tmp_path / "run"
+    folder.mkdir(exist_ok=True)
+    (folder / "predictions.jsonl").write_bytes((synthetic_run.parent / "predictions.jsonl").read_bytes())
+    (folder / "results.json").write_text(json.dumps(doc), encoding="utf-8")
+    for argv in _readers(folder / "results.json", fuzz_baseline):
+        _assert_clean_outcome(argv, capsys, what)
+
+
+@READ_FUZZ
+@given(data=st.data())
+def test_mutated_predictions_give_exit_0_or_one_error_line(data: st.DataObject, synthetic_run: Path,
+                                                           fuzz_baseline: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    lines = (synthetic_run.parent / "predictions.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    changed = _mutate_lines(lines, data)
+    folder = tmp_path / "run"
+    folder.mkdir(exist_ok=True)
+    (folder / "results.json").write_bytes(synthetic_run.read_bytes())
+    (folder / "predictions.jsonl").write_text("".join(changed), encoding="utf-8")
+    for argv in _readers(folder / "results.json", fuzz_baseline)[::2]:  # the card reads no predictions
+        _assert_clean_outcome(argv, capsys, "predictions changed")

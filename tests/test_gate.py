@@ -331,7 +331,7 @@ MUTATIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "schema version": (lambda f: _edit_json(f / RESULTS_FILE, lambda d: d.update(schema_version="2.0")),
                        "schema version '2.0' is not supported"),
     "case ids": (_drop_first_test_case, "case ids differ (1 only in the baseline, 1 only in the run"),
-    "missing metric": (_remove_class_f1, "has no suites.test.metrics.per_class.joy.f1"),
+    "missing metric": (_remove_class_f1, "suites.test.metrics.per_class.joy.f1: missing"),
     "suite cases": (lambda f: _edit_json(f / RESULTS_FILE, lambda d: d["suites"]["toy"].update(cases_sha256="0")),
                     "suite 'toy' has other cases"),
     "no predictions": (lambda f: (f / PREDICTIONS_FILE).unlink(), "the gate needs the per-case predictions"),
@@ -378,9 +378,9 @@ def test_missing_or_plain_baseline_cannot_be_compared(runs: dict[str, Path], tmp
     assert "baseline file not found" in capsys.readouterr().err
     assert main(["gate", str(runs["base"]), "--baseline", str(runs["base"])]) == 2
     assert "is not a baseline file" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exc:  # --baseline is required: argparse's usage error
-        main(["gate", str(runs["base"])])
-    assert exc.value.code == 2
+    assert main(["gate", str(runs["base"])]) == 2  # --baseline is required: a one-line usage error
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("emotion-audit: error:") and "--baseline" in err and len(err.splitlines()) == 1
 
 
 # --- policy -----------------------------------------------------------------------------------

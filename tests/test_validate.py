@@ -1,0 +1,240 @@
+"""The readers of results.json and predictions.jsonl (report, card, gate) refuse any file they
+cannot trust: missing keys, wrong types, pathological JSON, figures that do not match what they
+derive from, and predictions that are not the run's. Each refusal is exit 2 with one line naming
+the file and the key, never a traceback and never the gate's regression code 1.
+
+Every hostile file is built here from a valid synthetic run (``conftest.write_synthetic_run``).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from audit.cli import main
+from audit.results import PREDICTIONS_FILE, RESULTS_FILE
+from audit.validate import MAX_DEPTH, parse_json
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Edit:
+    """Set the value at a dotted path (``suites.test.metrics.macro_f1.value``)."""
+    *parents, last = path.split(".")
+
+    def edit(doc: dict[str, Any]) -> None:
+        node = doc
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[int(last) if isinstance(node, list) else last] = value
+    return edit
+
+
+def _delete(path: str) -> Edit:
+    *parents, last = path.split(".")
+
+    def edit(doc: dict[str, Any]) -> None:
+        node = doc
+        for key in parents:
+            node = node[key]
+        del node[last]
+    return edit
+
+
+def _move_off_diagonal(doc: dict[str, Any]) -> None:
+    """Move one count between two off-diagonal cells of a row: the row sums, supports and
+    accuracy stay right, the precision of two classes does not."""
+    counts = doc["suites"]["test"]["metrics"]["confusion_matrix"]["counts"]
+    row = next(i for i, r in enumerate(counts) if any(c for j, c in enumerate(r) if j != i))
+    j = next(j for j, c in enumerate(counts[row]) if j != row and c)
+    k = next(k for k in range(len(counts)) if k not in (row, j))
+    counts[row][j] -= 1
+    counts[row][k] += 1
+
+
+def _consistent_pass_count(doc: dict[str, Any]) -> None:
+    """Lower the suite's pass count with its value kept consistent (successes / n)."""
+    rate = doc["suites"]["toy"]["pass_rate"]
+    rate["successes"] -= 5
+    rate["value"] = rate["successes"] / rate["n"]
+
+
+#: results.json edits: (edit, what the one-line error must contain).
+RESULTS_EDITS = {
+    "missing calibration": (_delete("suites.test.metrics.calibration"), "suites.test.metrics.calibration: missing"),
+    "missing per-class f1": (_delete("suites.test.metrics.per_class.joy.f1"), "per_class.joy.f1: missing"),
+    "missing dataset.split": (_delete("dataset.split"), "dataset.split: missing"),
+    "missing dataset.size": (_delete("dataset.size"), "dataset.size: missing"),
+    "missing model.id": (_delete("model.id"), "model.id: missing"),
+    "missing normalized matrix": (_delete("suites.test.metrics.confusion_matrix.normalized"),
+                                  "confusion_matrix.normalized: missing"),
+    "missing config.seed": (_delete("config.seed"), "config.seed: missing"),
+    "suite section is a number": (_set("suites.toy", 7), "suites.toy: must be an object"),
+    "pass_rate is a string": (_set("suites.toy.pass_rate", "0.9"), "suites.toy.pass_rate: must be an object"),
+    "pass_rate value is a string": (_set("suites.toy.pass_rate.value", "0.9"), "suites.toy.pass_rate.value: must be a number"),
+    "macro F1 edited": (_set("suites.test.metrics.macro_f1.value", 0.99), "macro_f1.value: is 0.99 but the confusion matrix gives"),
+    "per-class F1 edited": (_set("suites.test.metrics.per_class.joy.f1", 0.5), "per_class.joy.f1: is 0.5"),
+    "off-diagonal cell moved": (_move_off_diagonal, "suites.test.metrics."),
+    "normalized cell edited": (_set("suites.test.metrics.confusion_matrix.normalized.0.0", 0.25),
+                               "confusion_matrix.normalized.0.0"),
+    "ECE edited": (_set("suites.test.metrics.calibration.ece", 0.001), "calibration.ece: is 0.001 but the bins give"),
+    "rate not successes / n": (_set("suites.toy.pass_rate.value", 0.5), "suites.toy.pass_rate.value: is 0.5 but successes / n"),
+    "pass count edited consistently": (_consistent_pass_count, "suites.toy."),
+    "dataset size edited": (_set("dataset.size", 99), "dataset.size: is 99"),
+    "class distribution edited": (_set("dataset.class_distribution.joy", 3), "dataset.class_distribution"),
+    "labels are not names": (_set("model.labels", [1, 2, 3, 4, 5, 6]), "model.labels"),
+    "bias estimate holds a string": (_set("bias.attributes.group.groups.a.accuracy.value", "high"),
+                                     "bias.attributes.group.groups.a.accuracy.value: must be a number"),
+}
+
+
+def _copy(run: Path, tmp_path: Path) -> Path:
+    shutil.copytree(run.parent, tmp_path / "run")
+    return tmp_path / "run" / RESULTS_FILE
+
+
+def _edit_results(results: Path, edit: Edit) -> None:
+    doc = json.loads(results.read_text(encoding="utf-8"))
+    edit(doc)
+    results.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def _commands(results: Path, baseline: Path) -> dict[str, list[str]]:
+    out = results.parent
+    return {"report": ["report", str(results), "-o", str(out / "r.html")],
+            "card": ["card", str(results), "-o", str(out / "c.md")],
+            "gate": ["gate", str(results), "--baseline", str(baseline), "-q"]}
+
+
+def assert_refused(capsys: pytest.CaptureFixture[str], argv: list[str], *needles: str) -> str:
+    """Exit 2 with exactly one ``emotion-audit: error:`` line holding every needle; not an
+    internal error and no traceback."""
+    capsys.readouterr()
+    code = main(argv)
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert code == 2, (argv[0], err)
+    assert "Traceback" not in err and len(lines) == 1, err
+    assert lines[0].startswith("emotion-audit: error:") and "internal error" not in lines[0], lines[0]
+    for needle in needles:
+        assert needle in lines[0], f"{needle!r} missing from {lines[0]}"
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def baseline(synthetic_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("baseline") / "baseline.json"
+    assert main(["baseline", str(synthetic_run), "-o", str(path), "-q"]) == 0
+    return path
+
+
+def test_the_valid_run_is_accepted_by_every_reader(synthetic_run: Path, baseline: Path, tmp_path: Path) -> None:
+    results = _copy(synthetic_run, tmp_path)
+    for name, argv in _commands(results, baseline).items():
+        assert main(argv) == 0, name
+
+
+@pytest.mark.parametrize("name", RESULTS_EDITS)
+@pytest.mark.parametrize("command", ["report", "card", "gate"])
+def test_edited_results_are_refused_by_every_reader(name: str, command: str, synthetic_run: Path, baseline: Path,
+                                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit, needle = RESULTS_EDITS[name]
+    results = _copy(synthetic_run, tmp_path)
+    _edit_results(results, edit)
+    assert_refused(capsys, _commands(results, baseline)[command], str(results), needle)
+
+
+def test_lowered_macro_f1_is_refused_by_the_gate_not_judged_a_regression(
+        synthetic_run: Path, baseline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: the gate compared the edited 0.30 with the baseline and exited 1 (regression)."""
+    results = _copy(synthetic_run, tmp_path)
+    _edit_results(results, _set("suites.test.metrics.macro_f1.value", 0.30))
+    assert_refused(capsys, _commands(results, baseline)["gate"], "macro_f1.value: is 0.3")
+
+
+def test_an_edited_baseline_is_refused(synthetic_run: Path, baseline: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    edited = tmp_path / "baseline.json"
+    doc = json.loads(baseline.read_text(encoding="utf-8"))
+    case = next(iter(doc["baseline"]["cases"]["test"].values()))
+    case["pred"] = "surprise" if case["pred"] != "surprise" else "joy"
+    edited.write_text(json.dumps(doc), encoding="utf-8")
+    assert_refused(capsys, ["gate", str(synthetic_run), "--baseline", str(edited)], str(edited),
+                   "suites.test.metrics.confusion_matrix.counts", "the baseline's cases")
+
+
+@pytest.mark.parametrize("text,needle", [
+    pytest.param('{"schema_version": "1.0", "model": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested more than",
+                 id="nested-100000"),
+    pytest.param('{"schema_version": "1.0", "model": ' + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "}",
+                 "nested more than", id="nested-past-the-limit"),
+    pytest.param('{"schema_version": "1.0", "x": NaN}', "NaN is not a number JSON allows", id="nan"),
+    pytest.param('{"schema_version": "1.0", "x": 1e999}', "out of range", id="overflowing-number"),
+    pytest.param("[]", "not a results document", id="a-list"),
+    pytest.param('{"schema_version": "1.0"', "not valid JSON", id="cut-short"),
+])
+@pytest.mark.parametrize("command", ["report", "card", "gate"])
+def test_pathological_json_is_refused(text: str, needle: str, command: str, baseline: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    results = tmp_path / RESULTS_FILE
+    results.write_text(text, encoding="utf-8")
+    assert_refused(capsys, _commands(results, baseline)[command], str(results), needle)
+
+
+def _lines(results: Path) -> list[str]:
+    return (results.parent / PREDICTIONS_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def _write_lines(results: Path, lines: list[str]) -> None:
+    (results.parent / PREDICTIONS_FILE).write_text("".join(lines), encoding="utf-8")
+
+
+def _edit_record(index: int, key: str, value: Any) -> Callable[[list[str]], list[str]]:
+    def edit(lines: list[str]) -> list[str]:
+        at = index % len(lines)
+        record = json.loads(lines[at])
+        record[key] = value(record) if callable(value) else value
+        return lines[:at] + [json.dumps(record) + "\n"] + lines[at + 1:]
+    return edit
+
+
+def _other(label: str) -> str:
+    return "surprise" if label != "surprise" else "joy"
+
+
+#: predictions.jsonl edits: (edit of the lines, what the error must contain).
+PREDICTION_EDITS = {
+    "line is a list": (lambda ls: ls[:3] + ["[1, 2]\n"] + ls[4:], "line 4: must be an object"),
+    "line is null": (lambda ls: ls[:3] + ["null\n"] + ls[4:], "line 4: must be an object"),
+    "id is a number": (_edit_record(2, "id", 2), "line 3: id: must be a string"),
+    "id is an object": (_edit_record(2, "id", {"a": 1}), "line 3: id: must be a string"),
+    "truncated at a line boundary": (lambda ls: ls[:-50], "the results count 120 cases but the predictions hold 70"),
+    "one line dropped": (lambda ls: ls[:10] + ls[11:], "the predictions hold 119"),
+    "duplicate line": (lambda ls: ls[:10] + [ls[9]] + ls[11:], "duplicate case id"),
+    "pred edited": (_edit_record(5, "pred", lambda r: _other(r["pred"])), "line 6: pred: is '"),
+    "gold label edited": (_edit_record(5, "label", lambda r: _other(r["label"])), "suites.test.metrics.confusion_matrix.counts"),
+    "label not a model label": (_edit_record(5, "label", "bliss"), "line 6: label: \"bliss\" is not one of model.labels"),
+    "probs too short": (_edit_record(5, "probs", [1.0]), "line 6: probs: must be 6 probabilities"),
+    "passed flipped": (_edit_record(-1, "passed", lambda r: not r["passed"]), "suites.toy.pass_rate"),
+    "cut mid-line": (lambda ls: ls[:-1] + [ls[-1][:20]], "not valid JSON"),
+    "case marked a no-op": (_edit_record(-1, "no_op", True), "suites.toy.n_noop: is 2 but the predictions (no-op cases) gives 3"),
+}
+
+
+@pytest.mark.parametrize("name", PREDICTION_EDITS)
+@pytest.mark.parametrize("command", ["report", "gate"])
+def test_edited_predictions_are_refused(name: str, command: str, synthetic_run: Path, baseline: Path,
+                                        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit, needle = PREDICTION_EDITS[name]
+    results = _copy(synthetic_run, tmp_path)
+    _write_lines(results, edit(_lines(results)))
+    assert_refused(capsys, _commands(results, baseline)[command], PREDICTIONS_FILE, needle)
+
+
+def test_parse_json_bounds_depth_without_recursion() -> None:
+    assert parse_json("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
+    with pytest.raises(ValueError, match="nested more than"):
+        parse_json("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
