@@ -21,12 +21,13 @@ offline are used (not ``checklist.perturb``, which downloads NLTK data on import
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
 from .errors import AuditError
 from .metrics import rate_with_ci
+from .model import whitespace_key
 
 #: How users install the optional dependency; named in the error when it is missing. CheckList
 #: 0.0.11 is an sdist whose setup.py runs pip and imports ``notebook`` while building, so it only
@@ -127,26 +128,49 @@ def _testcase_rows(test: Any, probs: np.ndarray) -> list[np.ndarray]:
     return [probs[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
+def _has_source(entry: Mapping[str, Any], texts: Sequence[str]) -> bool:
+    """Whether a test case's first text is the original the others are compared with."""
+    return entry["type"] != "MFT" and len(texts) > 1
+
+
+def _noop_flags(entry: Mapping[str, Any], keys: Mapping[str, Hashable]) -> list[list[bool]]:
+    """Per test case and example: whether the example is a rewrite whose model input equals the
+    original's (a no-op, :mod:`audit.noop`); originals and MFT examples are never no-ops."""
+    flags = []
+    for data in entry["test"].data:
+        texts = _texts_of(data)
+        source = _has_source(entry, texts)
+        flags.append([source and j > 0 and keys[texts[j]] == keys[texts[0]] for j in range(len(texts))])
+    return flags
+
+
+def _all_noop(flags: Sequence[bool]) -> bool:
+    """A test case whose every rewrite is a no-op tests nothing."""
+    return len(flags) > 1 and all(flags[1:])
+
+
 def _test_records(
-    suite_name: str, entry: Mapping[str, Any], labels: Sequence[str], probs: np.ndarray
+    suite_name: str, entry: Mapping[str, Any], labels: Sequence[str], probs: np.ndarray,
+    noop: Sequence[Sequence[bool]],
 ) -> list[dict[str, Any]]:
     """One record per judged example of a run test, shaped like ``score_suite``'s records.
 
     In ``INV``/``DIR`` test cases given as lists, the first text is the original: it becomes the
-    ``source_*`` fields of the records of the others and gets no record of its own.
+    ``source_*`` fields of the records of the others and gets no record of its own. No-op
+    examples (``noop``) are recorded with ``no_op`` and not judged.
     """
     name, test = entry["name"], entry["test"]
     records: list[dict[str, Any]] = []
     for i, rows in enumerate(_testcase_rows(test, probs)):
         texts = _texts_of(test.data[i])
         results = np.atleast_1d(np.asarray(test.results.expect_results[i], dtype=object))
-        has_source = entry["type"] != "MFT" and len(texts) > 1
+        has_source = _has_source(entry, texts)
         source = {"source_id": None, "source_text": None, "source_pred": None, "source_probs": None}
         if has_source:
             source = {"source_id": f"{suite_name}:{name}:{i}:0", "source_text": texts[0],
                       "source_pred": labels[int(rows[0].argmax())], "source_probs": [float(p) for p in rows[0]]}
         meta = {"test": name, "capability": entry["capability"], "testcase": i,
-                "testcase_passed": _verdict(test.results.passed[i]),
+                "testcase_passed": None if _all_noop(noop[i]) else _verdict(test.results.passed[i]),
                 **_jsonable(_per_item(test.meta, i))}
         for j in range(1 if has_source else 0, len(texts)):
             records.append({
@@ -154,16 +178,18 @@ def _test_records(
                 "label": _label_name(test, i, j, labels),
                 "pred": labels[int(rows[j].argmax())], "probs": [float(p) for p in rows[j]],
                 **source, "rule": name, "expectation": {"kind": entry["type"]},
-                "passed": _verdict(results[j]), "meta": dict(meta),
+                "passed": None if noop[i][j] else _verdict(results[j]), "no_op": noop[i][j], "meta": dict(meta),
             })
     return records
 
 
-def _test_section(entry: Mapping[str, Any], labels: Sequence[str], probs: np.ndarray, n_examples: int) -> dict[str, Any]:
+def _test_section(entry: Mapping[str, Any], labels: Sequence[str], probs: np.ndarray, n_examples: int,
+                  noop: Sequence[Sequence[bool]]) -> dict[str, Any]:
     """A run test's summary: CheckList's test-case counts, fail and pass rates with Wilson CIs,
-    and the first ``n_examples`` failing test cases."""
+    the no-op examples, and the first ``n_examples`` failing test cases. A test case whose
+    every rewrite is a no-op is not judged; in a mixed one CheckList's verdict stands."""
     test = entry["test"]
-    verdicts = [_verdict(v) for v in test.results.passed]
+    verdicts = [None if _all_noop(flags) else _verdict(v) for v, flags in zip(test.results.passed, noop)]
     judged = sum(v is not None for v in verdicts)
     fails = [i for i, v in enumerate(verdicts) if v is False]
     case_rows = _testcase_rows(test, probs)
@@ -174,6 +200,7 @@ def _test_section(entry: Mapping[str, Any], labels: Sequence[str], probs: np.nda
     return {
         "name": entry["name"], "type": entry["type"], "capability": entry["capability"],
         "n": len(verdicts), "n_examples": len(probs), "n_judged": judged, "fails": len(fails),
+        "n_noop": sum(map(sum, noop)),
         "fail_rate": rate_with_ci(len(fails), judged),
         "pass_rate": rate_with_ci(judged - len(fails), judged),
         "failing_examples": examples,
@@ -187,6 +214,7 @@ def run_checklist_suite(
     *,
     suite_name: str = "checklist",
     n_examples: int = 3,
+    input_keys: Callable[[Sequence[str]], Mapping[str, Hashable]] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run a CheckList ``TestSuite`` (or one test) with a single batched ``predict_proba`` call.
 
@@ -197,7 +225,8 @@ def run_checklist_suite(
     test-case-level verdicts; filtered test cases are not judged) with Wilson 95% CIs and up to
     ``n_examples`` failing test cases; ``records`` has one row per judged example, with the keys
     of :func:`audit.suite.score_suite`'s records. Any results already stored on the tests are
-    overwritten.
+    overwritten. ``input_keys(texts)`` gives what the model reads of each text (default: the
+    whitespace-normalized text); a rewrite the model reads like its original is a no-op.
     """
     tests = _collect_tests(suite)
     batches: list[list[str]] = []
@@ -206,6 +235,7 @@ def run_checklist_suite(
         examples, _ = entry["test"].example_list_and_indices()
         batches.append(_as_texts(entry["name"], examples))
     texts = [t for batch in batches for t in batch]
+    keys = input_keys(texts) if input_keys is not None else {t: whitespace_key(t) for t in texts}
     probs = np.asarray(predict_proba(texts), dtype=np.float64)
     if probs.shape != (len(texts), len(labels)):
         raise AuditError(f"predict_proba returned shape {probs.shape}, expected {(len(texts), len(labels))}")
@@ -216,12 +246,14 @@ def run_checklist_suite(
         rows = probs[start:start + len(batch)]
         start += len(batch)
         entry["test"].run_from_preds_confs([int(i) for i in rows.argmax(axis=1)], list(rows), overwrite=True)
-        section["tests"][entry["name"]] = _test_section(entry, labels, rows, n_examples)
-        records += _test_records(suite_name, entry, labels, rows)
+        noop = _noop_flags(entry, keys)
+        section["tests"][entry["name"]] = _test_section(entry, labels, rows, n_examples, noop)
+        records += _test_records(suite_name, entry, labels, rows, noop)
     tests_out = section["tests"].values()
     judged = sum(t["n_judged"] for t in tests_out)
     section["n"] = sum(t["n"] for t in tests_out)
     section["n_judged"] = judged
+    section["n_noop"] = sum(t["n_noop"] for t in tests_out)
     section["pass_rate"] = rate_with_ci(judged - sum(t["fails"] for t in tests_out), judged)
     section["test_type"] = "/".join(sorted({t["type"] for t in tests_out}))
     return section, records

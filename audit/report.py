@@ -25,13 +25,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import charts
+from .metrics import ALPHA
 from .resources import resource_dir
+from . import label_issues, slices
+from .suite_trust import noop_rules, noop_sentence, train_view, trust_limitations, validity_view
 
 GOOD = 0.90
 FAIR = 0.75
 ECE_GOOD = 0.05
 ECE_FAIR = 0.10
-ALPHA = 0.05
 #: Failures shown per suite, and misclassified test texts shown in the Results section.
 N_FAILURES = 8
 N_ERRORS = 10
@@ -291,6 +293,7 @@ def suite_summaries(results: Mapping[str, Any]) -> list[dict[str, Any]]:
             "flip_rate": section.get("flip_rate"), "accuracy": accuracy,
             "drop": clean - accuracy["value"] if accuracy and clean is not None else None,
             "level": rate_level(pass_rate["value"] if pass_rate else None),
+            "validity": validity_view(section),
         })
     return rows
 
@@ -402,6 +405,9 @@ def limitations(results: Mapping[str, Any], dataset_name: str | None = None) -> 
                    "limit and were truncated.")
     if dataset.get("n_empty_skipped"):
         out.append(f"{dataset['n_empty_skipped']:,} empty texts were skipped.")
+    out += trust_limitations(results)
+    out += [s for s in (label_issues.summary(results.get("label_issues"), metrics),
+                        slices.summary(results.get("slices"))) if s]
     out.append(f"All figures describe {dataset_name or dataset['name']} ({dataset['split']} split, {dataset['size']:,} texts) "
                "and the suites listed; other domains, languages and writing styles were not measured.")
     return out
@@ -477,6 +483,11 @@ def checks(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     for s in suite_summaries(results):
         out.append({"name": f"Suite {s['name']} ({s['test_type']}) pass rate", "value": fmt_rate(s["pass_rate"]),
                     "level": s["level"], "href": f"#suite-{s['name']}"})
+    found = results.get("slices")
+    if found:
+        out.append({"name": "Discovered slices significantly worse than the rest", "href": "#slices",
+                    "value": f"{found['n_significant']} of {found['n_tested']:,} tested",
+                    "level": "warn" if found["n_significant"] else "pass"})
     for where, href, attributes in group_audits(results):
         for attr, section in attributes.items():
             verdicts = [significant(t) for t in named_rows(section.get("tests")).values()]
@@ -546,16 +557,20 @@ def rule_table(section: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[s
     coverage = section.get("coverage") or {}
     by_rule = section.get("by_rule") or {}
     rules = list(dict.fromkeys([*coverage, *by_rule]))
+    noops = "n_noop" in section  # results from before no-op detection have no such column
     rows, levels, rates = [], [], []
     for rule in rules:
         cov = coverage.get(rule, {})
         rate = (by_rule.get(rule) or {}).get("pass_rate")
         rows.append([str(rule), fmt_number(cov.get("n_candidates")), fmt_number(cov.get("n_changed")),
+                     *([fmt_number((by_rule.get(rule) or {}).get("n_noop", cov.get("n_noop")))] if noops else []),
                      fmt_number((by_rule.get(rule) or {}).get("n_judged")), fmt_rate(rate)])
         levels.append(rate_level(rate["value"] if rate else None))
         if rate and rate.get("value") is not None:
             rates.append((str(rule), rate))
-    return table(["Rule", "Texts tried", "Applied", "Judged", "Pass rate [95% CI]"], rows, levels=levels), rates
+    columns = ["Rule", "Texts tried", "Applied", *(["No-op (not judged)"] if noops else []), "Judged",
+               "Pass rate [95% CI]"]
+    return table(columns, rows, levels=levels), rates
 
 
 def breakdown_tables(section: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -594,6 +609,9 @@ def suite_view(summary: Mapping[str, Any], section: Mapping[str, Any],
         "failures": telling_failures(records) if records is not None else None,
         "n_failed": sum(r.get("passed") is False for r in records) if records is not None else None,
         "cases_sha256": section.get("cases_sha256"),
+        "n_noop": section.get("n_noop"),
+        "noop_notes": [noop_sentence(row) for row in noop_rules(section, records)],
+        "train": train_view(section),
     }
 
 
@@ -686,6 +704,8 @@ def report_context(results: Mapping[str, Any], records: Sequence[Mapping[str, An
                    for s in suite_summaries(results)],
         "bias": audit_view(results["bias"], audited_attributes(results["bias"], loose=True))
                 if audited_attributes(results.get("bias"), loose=True) else None,
+        "label_issues": label_issues.view(results.get("label_issues"), metrics, by_suite.get("test")),
+        "slices": slices.view(results.get("slices"), by_suite.get("test")),
         "limitations": limitations(results),
         "provenance": provenance_view(results),
     }

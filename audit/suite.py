@@ -4,7 +4,7 @@ A suite is declared by a YAML file in ``suites/`` (or a folder given with ``--su
 
     name: negation                 # unique suite name, [a-z0-9_]+
     description: one sentence      # what it tests
-    generator: negation            # a module in audit/generators/ with generate(ctx)
+    generator: negation            # a built-in generator, an entry point or mypkg.module
     test_type: DIR                 # MFT, INV or DIR: the expectation its cases mostly carry
     params: {...}                  # passed to the generator (optional)
 
@@ -28,9 +28,10 @@ import inspect
 import json
 import random
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Mapping, Protocol, Sequence
+from importlib import metadata as importlib_metadata
+from typing import Any, Callable, Collection, Iterable, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 import yaml
@@ -171,21 +172,38 @@ def seeded_rng(seed: int, *parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-class Generator(Protocol):
-    """A generator module's entry point."""
+@runtime_checkable
+class GeneratorModule(Protocol):
+    """What a suite's ``generator`` must name: a module (or any object) with ``generate``.
 
-    def __call__(self, ctx: SuiteContext) -> GeneratedSuite: ...
+    Optional members: ``PARAMS`` (param name -> type, checked by :func:`check_params`),
+    ``summarize(records, labels[, seed=, n_resamples=])`` (figures for ``suites.<name>.extra``)
+    and ``train_evidence(ctx, train)`` (how the training split already shows the suite's pattern).
+    """
+
+    def generate(self, ctx: SuiteContext) -> GeneratedSuite: ...
+
+
+#: Entry-point group through which installed packages register generators by name.
+ENTRY_POINT_GROUP = "emotion_audit.generators"
 
 
 _SPEC_KEYS = {"name": str, "description": str, "generator": str, "test_type": str, "params": dict}
 _NAME_RE = re.compile(r"^[a-z0-9_]+$")
+#: A generator name: a plain identifier or a dotted module path.
+_GENERATOR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+#: ``yaml.safe_load``'s loader, in C when PyYAML was built with libyaml.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml_mapping(path: Path) -> dict[str, Any]:
-    """A YAML file whose top level is a mapping, read with ``yaml.safe_load``; any problem is an
-    :class:`AuditError` naming the file."""
+    """A YAML file whose top level is a mapping, read with the safe loader (libyaml's C build of
+    it when PyYAML has one: the same documents, several times faster on the large word lists);
+    any problem is an :class:`AuditError` naming the file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise AuditError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from exc
     if not isinstance(raw, dict):
@@ -228,16 +246,47 @@ def discover(dirs: Iterable[Path]) -> dict[str, SuiteSpec]:
     return specs
 
 
-def generator_module(spec: SuiteSpec) -> Any:
-    """The module ``audit.generators.<generator>`` named by the spec."""
-    if not _NAME_RE.match(spec.generator):
-        raise AuditError(f"suite {spec.name!r}: invalid generator name {spec.generator!r}")
+def generator_module(spec: SuiteSpec) -> GeneratorModule:
+    """The generator named by the spec's ``generator`` key.
+
+    A plain name (``negation``) is a built-in module ``audit.generators.<name>``, else a generator
+    registered under that name in the ``emotion_audit.generators`` entry-point group; a dotted
+    path (``mypkg.rules``) is imported as a module. Whatever is found must have a callable
+    ``generate`` (:class:`GeneratorModule`).
+    """
+    name = spec.generator
+    if not _GENERATOR_RE.match(name):
+        raise AuditError(f"suite {spec.name!r}: invalid generator name {name!r}")
+    found = _import_generator(name) if "." in name else (
+        _import_generator(f"audit.generators.{name}") or _entry_point_generator(name))
+    if found is None:
+        raise AuditError(f"suite file {spec.path}: unknown generator {name!r} (not a built-in, "
+                         f"not in the {ENTRY_POINT_GROUP!r} entry points, not an importable module)")
+    if not isinstance(found, GeneratorModule) or not callable(found.generate):
+        raise AuditError(f"suite file {spec.path}: generator {name!r} has no generate(ctx) function")
+    return found
+
+
+def _import_generator(module_name: str) -> Any:
+    """The module ``module_name``, or None when it does not exist (errors inside it propagate)."""
     try:
-        return importlib.import_module(f"audit.generators.{spec.generator}")
+        return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name == f"audit.generators.{spec.generator}":
-            raise AuditError(f"suite file {spec.path}: unknown generator {spec.generator!r}") from exc
+        if exc.name is not None and module_name.startswith(exc.name):
+            return None
         raise
+
+
+def _entry_point_generator(name: str) -> Any:
+    """The object registered as ``name`` in the generators entry-point group, or None."""
+    for entry in importlib_metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name == name:
+            try:
+                return entry.load()
+            except (ImportError, AttributeError) as exc:
+                raise AuditError(f"generator entry point {name!r} ({entry.value}) cannot be "
+                                 f"loaded: {exc}") from exc
+    return None
 
 
 def generate(spec: SuiteSpec, source: SourceData, labels: Sequence[str], seed: int) -> GeneratedSuite:
@@ -286,7 +335,8 @@ def cases_hash(cases: Sequence[Case]) -> str:
     """sha256 of the cases' canonical JSON: equal hashes mean identical generated suites."""
     h = hashlib.sha256()
     for case in cases:
-        row = asdict(case)
+        # the row dataclasses.asdict gives, built directly (asdict deep-copies every value)
+        row = {**vars(case), "expectation": vars(case.expectation)}
         h.update(json.dumps(row, sort_keys=True, ensure_ascii=False, default=list).encode())
         h.update(b"\n")
     return h.hexdigest()
@@ -309,6 +359,7 @@ def score_suite(
     n_resamples: int,
     breakdown: Sequence[str] = (),
     extra: Callable[[Sequence[Mapping[str, Any]], Sequence[str]], dict[str, Any]] | None = None,
+    noop: Collection[str] = frozenset(),
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Score a generated suite from the predicted probabilities of each text (label order).
 
@@ -319,6 +370,10 @@ def score_suite(
     ``summarize(records, labels)`` adds; a ``summarize`` that also takes ``seed`` and
     ``n_resamples`` keywords receives the audit's), ``records`` the per-case rows (``passed`` is
     None for unjudgeable cases).
+
+    ``noop`` holds the ids of cases whose model input equals their source's (:mod:`audit.noop`):
+    their records say ``no_op``, they are not judged, they are left out of flip rates, metrics
+    and ``extra``, and they are counted per rule in ``coverage.<rule>.n_noop`` and ``n_noop``.
     """
     index = {label: i for i, label in enumerate(labels)}
     records: list[dict[str, Any]] = []
@@ -327,7 +382,8 @@ def score_suite(
         pred = labels[int(np.argmax(probs))]
         source_probs = probs_of(case.source_text) if case.source_text is not None else None
         source_pred = labels[int(np.argmax(source_probs))] if source_probs is not None else None
-        passed = case.expectation.check(pred, case.label, source_pred)
+        no_op = case.id in noop
+        passed = None if no_op else case.expectation.check(pred, case.label, source_pred)
         records.append({
             "suite": spec.name, "id": case.id, "text": case.text, "label": case.label,
             "pred": pred, "probs": [float(p) for p in probs],
@@ -335,7 +391,7 @@ def score_suite(
             "source_pred": source_pred,
             "source_probs": None if source_probs is None else [float(p) for p in source_probs],
             "rule": case.rule, "expectation": case.expectation.to_json(), "passed": passed,
-            "meta": dict(case.meta),
+            "no_op": no_op, "meta": dict(case.meta),
         })
     section: dict[str, Any] = {
         "kind": "suite",
@@ -347,7 +403,8 @@ def score_suite(
                          if suite.n_candidates is not None
                          else len(records)),
         "cases_sha256": cases_hash(suite.cases),
-        "coverage": suite.coverage,
+        "coverage": {rule: {**counts, "n_noop": sum(r["no_op"] for r in records if r["rule"] == rule)}
+                     for rule, counts in suite.coverage.items()},
     }
     section.update(summarize_records(records, labels, index, seed=seed, n_resamples=n_resamples))
     section["by_rule"] = {rule: _pass_summary(rows) for rule, rows in group_by(records, lambda r: r["rule"]).items()}
@@ -357,9 +414,10 @@ def score_suite(
         for key in breakdown
     }
     if extra is not None:
+        tested = [r for r in records if not r["no_op"]]
         wants_seed = "seed" in inspect.signature(extra).parameters
-        section["extra"] = (extra(records, labels, seed=seed, n_resamples=n_resamples) if wants_seed
-                            else extra(records, labels))
+        section["extra"] = (extra(tested, labels, seed=seed, n_resamples=n_resamples) if wants_seed
+                            else extra(tested, labels))
     return section, records
 
 
@@ -371,9 +429,11 @@ def summarize_records(
     seed: int,
     n_resamples: int,
 ) -> dict[str, Any]:
-    """Pass rate, flip rate, flip matrix and (where gold exists) classification metrics."""
+    """Pass rate, flip rate, flip matrix and (where gold exists) classification metrics; no-op
+    records count in ``n`` and ``n_noop`` only."""
     index = index or {label: i for i, label in enumerate(labels)}
     out: dict[str, Any] = {"n": len(records), **_pass_summary(records)}
+    records = [r for r in records if not r.get("no_op")]
     paired = [r for r in records if r.get("source_pred") is not None]
     flips = sum(r["pred"] != r["source_pred"] for r in paired)
     out["flip_rate"] = rate_with_ci(flips, len(paired)) if paired else None
@@ -392,7 +452,7 @@ def summarize_records(
 
 def _pass_summary(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     judged = [r for r in records if r.get("passed") is not None]
-    return {"n_judged": len(judged),
+    return {"n_judged": len(judged), "n_noop": sum(bool(r.get("no_op")) for r in records),
             "pass_rate": rate_with_ci(sum(bool(r["passed"]) for r in judged), len(judged))}
 
 

@@ -18,7 +18,7 @@ from audit.metrics import rate_with_ci  # noqa: E402
 
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 RECORD_KEYS = {"suite", "id", "text", "label", "pred", "probs", "source_id", "source_text", "source_pred",
-               "source_probs", "rule", "expectation", "passed", "meta"}
+               "source_probs", "rule", "expectation", "passed", "no_op", "meta"}
 
 
 class KeywordModel:
