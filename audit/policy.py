@@ -12,6 +12,7 @@ are errors naming the key, so a typo cannot silently switch a check off::
       accuracy: {min: 0.85, severity: error}
       per_class_f1: {min: 0.6, severity: warning, overrides: {surprise: 0.5}}
       group_gap: {max: 0.1, metrics: [accuracy], severity: warning}
+      worst_slice: {min: 0.7, severity: warning}   # accuracy of the worst discovered slice
     drops:                      # largest allowed drop from the baseline
       accuracy: {max_drop: 0.01, severity: error}
       suite_pass_rate: {max_drop: 0.03, overrides: {negation: 0.05}}
@@ -29,6 +30,7 @@ from typing import Any, Mapping
 import yaml
 
 from .errors import AuditError
+from .metrics import ALPHA
 from .resources import resource_dir
 
 POLICY_VERSION = 1
@@ -36,14 +38,13 @@ DEFAULT_POLICY_FILE = "gate_policy.yaml"
 SEVERITIES = ("error", "warning")
 #: Floor checks and the key holding their limit (``max`` for the group gap, an upper limit).
 FLOOR_CHECKS = {"accuracy": "min", "macro_f1": "min", "weighted_f1": "min", "per_class_f1": "min",
-                "suite_pass_rate": "min", "group_gap": "max"}
+                "suite_pass_rate": "min", "group_gap": "max", "worst_slice": "min"}
 #: Baseline checks; each limit is the largest allowed drop.
 DROP_CHECKS = {name: "max_drop" for name in ("accuracy", "macro_f1", "weighted_f1", "per_class_f1",
                                               "suite_pass_rate")}
 #: Checks that apply once per class, suite or bias attribute, and so accept ``overrides``.
 SCOPED_CHECKS = ("per_class_f1", "suite_pass_rate", "group_gap")
 MIN_RESAMPLES = 1000
-DEFAULT_ALPHA = 0.05
 DEFAULT_RESAMPLES = 2000
 
 
@@ -70,7 +71,7 @@ class Policy:
 
     floors: Mapping[str, Rule]
     drops: Mapping[str, Rule]
-    alpha: float = DEFAULT_ALPHA
+    alpha: float = ALPHA
     resamples: int = DEFAULT_RESAMPLES
     seed: int = 0
     source: str = DEFAULT_POLICY_FILE
@@ -107,7 +108,7 @@ def parse_policy(raw: Any, source: str) -> Policy:
         if top.get("version") != POLICY_VERSION:
             raise _Problem("version", f"must be {POLICY_VERSION}, got {top.get('version')!r}")
         boot = _mapping(top.get("bootstrap", {}), "bootstrap", ("resamples", "seed"))
-        alpha = _number(top.get("alpha", DEFAULT_ALPHA), "alpha")
+        alpha = _number(top.get("alpha", ALPHA), "alpha")
         if not 0 < alpha < 1:
             raise _Problem("alpha", f"must lie strictly between 0 and 1, got {alpha}")
         resamples = _integer(boot.get("resamples", DEFAULT_RESAMPLES), "bootstrap.resamples")

@@ -8,14 +8,16 @@ Pure functions used by the regression gate (:mod:`audit.gate`):
 - :func:`paired_bootstrap`: a one-sided test that a metric's drop exceeds a margin, resampling
   cases jointly for both runs, for metrics such as F1 that are not means of per-case outcomes.
 - :func:`holm`: Holm's step-down adjustment of a family of p-values.
+- :func:`benjamini_hochberg`: the false-discovery-rate adjustment, for screening many candidates
+  (the discovered slices).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-from scipy import stats
 
 #: McNemar uses the exact binomial test when the discordant count ``b + c`` is below this.
 EXACT_BELOW = 25
@@ -30,9 +32,14 @@ def mcnemar(b: int, c: int, exact: bool | None = None) -> tuple[float, float]:
     ``exact=None`` picks the exact test when ``b + c < EXACT_BELOW``. Matches
     ``statsmodels.stats.contingency_tables.mcnemar`` (``correction=True``):
 
-    - exact: statistic ``min(b, c)``, p = ``min(1, 2 * BinomCDF(min(b, c); b + c, 1/2))``;
+    - exact: statistic ``min(b, c)``, p the two-sided exact binomial test of ``min(b, c)`` in
+      ``b + c`` trials at 1/2 (``scipy.stats.binomtest``: ``min(1, 2 * BinomCDF(min(b, c)))``),
+      summed here in integers, so exact up to the final rounding;
     - chi-square: statistic ``(|b - c| - 1)^2 / (b + c)``, p its upper tail with one degree of
-      freedom (statsmodels does not clip ``|b - c| - 1`` at zero, and neither does this).
+      freedom, ``erfc(sqrt(statistic / 2))`` (statsmodels does not clip ``|b - c| - 1`` at zero,
+      and neither does this).
+
+    Both are closed forms in :mod:`math`, so the gate runs without importing scipy.
 
     With no discordant pairs the runs agree on every case: statistic 0, p = 1.
     """
@@ -41,11 +48,13 @@ def mcnemar(b: int, c: int, exact: bool | None = None) -> tuple[float, float]:
     n = b + c
     if exact is None:
         exact = n < EXACT_BELOW
-    if exact or n == 0:
+    if n == 0:
+        return 0.0, 1.0
+    if exact:
         low = min(b, c)
-        return float(low), float(min(1.0, 2 * stats.binom.cdf(low, n, 0.5)))
+        return float(low), min(1.0, sum(math.comb(n, k) for k in range(low + 1)) / 2 ** (n - 1))
     statistic = (abs(b - c) - 1) ** 2 / n
-    return float(statistic), float(stats.chi2.sf(statistic, 1))
+    return float(statistic), math.erfc(math.sqrt(statistic / 2))
 
 
 @dataclass(frozen=True)
@@ -120,4 +129,27 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     scaled = np.minimum(1.0, (m - np.arange(m)) * p[order])
     adjusted = np.empty(m)
     adjusted[order] = np.maximum.accumulate(scaled)
+    return adjusted.tolist()
+
+
+def benjamini_hochberg(pvalues: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values in the input order (scipy's
+    ``false_discovery_control(method="bh")``; equal to statsmodels' ``multipletests`` with
+    ``method="fdr_bh"``).
+
+    With the p-values sorted ascending, ``p_(i)`` (i = 1..m) becomes
+    ``min_{j >= i} min(1, m * p_(j) / j)``; rejecting where the adjusted value is below q keeps
+    the expected share of false discoveries among the rejections at most q for independent or
+    positively dependent tests. Used where many candidates are screened (discovered slices) and a
+    few false leads are acceptable, unlike the gate's family-wise Holm correction. Computed here
+    in numpy, like :func:`holm`, so checking a results file does not import scipy.
+    """
+    p = np.asarray(pvalues, dtype=np.float64)
+    m = len(p)
+    if m == 0:
+        return []
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     return adjusted.tolist()
