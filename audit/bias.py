@@ -67,7 +67,6 @@ import itertools
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
-from scipy import stats
 
 from .metrics import (
     ALPHA,
@@ -109,6 +108,8 @@ def paired_t_test(x: Sequence[float], y: Sequence[float]) -> dict[str, Any]:
     out: dict[str, Any] = {"n": int(len(d)), "mean_diff": float(d.mean()) if len(d) else None,
                            "t_statistic": None, "p_value": None}
     if len(d) >= 2 and np.ptp(d) > 0:
+        from scipy import stats  # imported where used: scipy loads only when a test runs
+
         result = stats.ttest_rel(x, y)
         out["t_statistic"], out["p_value"] = float(result.statistic), float(result.pvalue)
     return out
@@ -119,6 +120,8 @@ def sign_test(x: Sequence[float], y: Sequence[float]) -> dict[str, Any]:
     p = 1/2) of the number of positive differences among the non-zero ones (``p_value`` is
     ``None`` when every difference is zero)."""
     d = np.asarray(x, dtype=np.float64) - np.asarray(y, dtype=np.float64)
+    from scipy import stats
+
     n_pos, n_neg = int((d > 0).sum()), int((d < 0).sum())
     p = stats.binomtest(n_pos, n_pos + n_neg, 0.5).pvalue if n_pos + n_neg else None
     return {"n_pos": n_pos, "n_neg": n_neg, "p_value": None if p is None else float(p)}

@@ -78,11 +78,13 @@ def bar_chart(key: str, labels: Sequence[str], values: Sequence[float], *, title
         shown = [v * scale for v in values]
         ax.barh(ys, shown, color=colours, height=0.65)
         if low is not None and high is not None:
-            for y, v, lo, hi in zip(ys, shown, low, high):
-                if lo is not None and hi is not None:
-                    # clipped at 0: a Wilson bound can sit a rounding error inside its estimate
-                    ax.errorbar(v, y, xerr=[[max(v - lo * scale, 0)], [max(hi * scale - v, 0)]],
-                                color="#222", capsize=3, lw=1)
+            bars = [(y, v, lo, hi) for y, v, lo, hi in zip(ys, shown, low, high) if lo is not None and hi is not None]
+            if bars:  # one errorbar call for all the whiskers: the same marks, drawn as one artist
+                # clipped at 0: a Wilson bound can sit a rounding error inside its estimate
+                ax.errorbar([v for _, v, _, _ in bars], [y for y, _, _, _ in bars], fmt="none",
+                            xerr=[[max(v - lo * scale, 0) for _, v, lo, _ in bars],
+                                  [max(hi * scale - v, 0) for _, v, _, hi in bars]],
+                            color="#222", capsize=3, lw=1)
         right = max([*shown, *(h * scale for h in (high or []) if h is not None), 1e-9])
         ends = [max(v, (h or 0) * scale) for v, h in zip(shown, high or [None] * n)]
         for y, v, end in zip(ys, shown, ends):
