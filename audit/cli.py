@@ -1,8 +1,9 @@
 """The ``emotion-audit`` command line.
 
-Exit codes: 0 success (gate: pass), 1 gate regression, 2 usage, input or compatibility error,
-130 interrupted. Errors print one line ``emotion-audit: error: ...`` on stderr; ``--debug`` shows
-the traceback instead.
+Exit codes: 0 success (gate: pass), 1 gate regression and nothing else, 2 every other error
+(usage, input, compatibility, environment, and internal errors), 130 interrupted. Errors print one
+line ``emotion-audit: error: ...`` on stderr; an unexpected exception is reported as an internal
+error in one line too, and ``--debug`` adds the traceback.
 """
 from __future__ import annotations
 
@@ -11,11 +12,24 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .errors import AuditError
 
+if TYPE_CHECKING:
+    from .suite import GeneratedSuite, SuiteSpec
+
 PROG = "emotion-audit"
+#: Where an internal error (a bug, not a bad input) should be reported.
+REPORT_BUGS = "rerun with --debug and report the traceback to the emotion-audit issue tracker"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are :class:`AuditError` (one line, exit 2) instead
+    of argparse's usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise AuditError(f"{message} (see {self.prog} --help)")
 
 
 def _csv(value: str) -> list[str]:
@@ -60,6 +74,24 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the Hub repo")
     p.add_argument("--allow-pickle", action="store_true", help="allow loading pickle (.bin) weights")
     p.add_argument("--strict", action="store_true", help="empty texts are an error instead of skipped")
+    p.add_argument("--train-data", default=None,
+                   help="training data (path or Hub id) in which to look for each suite's pattern "
+                        "(default: the train split of --data when it has one)")
+    p.add_argument("--no-train-check", action="store_true",
+                   help="do not look at the training data (skips every suite's train_evidence)")
+    p.add_argument("--no-label-issues", action="store_true",
+                   help="do not search the split for suspected label errors (cleanlab confident learning)")
+    p.add_argument("--predictions", default="jsonl", choices=["jsonl", "parquet"],
+                   help="per-case output: predictions.jsonl, or a predictions.parquet folder of shards "
+                        "with a probability column per label (default: %(default)s)")
+    p.add_argument("--engine", default="local", choices=["local", "ray"],
+                   help="where inference runs: this process, or Ray Data actors (needs the ray extra)")
+    p.add_argument("--ray-address", default=None,
+                   help="Ray cluster to join (e.g. auto, ray://head:10001; default: a local Ray runtime)")
+    p.add_argument("--ray-actors", type=int, default=None,
+                   help="model actors (default: one per CPU, or per --ray-gpus-per-actor GPUs)")
+    p.add_argument("--ray-gpus-per-actor", type=float, default=0.0,
+                   help="GPUs per model actor (default 0: actors run on CPU)")
     p.set_defaults(func=_cmd_run)
 
 
@@ -75,9 +107,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         strict=args.strict, suites=tuple(args.suites), suites_dirs=tuple(args.suites_dir), device=args.device,
         dtype=args.dtype, batch_size=args.batch_size, max_length=args.max_length, offline=args.offline,
         trust_remote_code=args.trust_remote_code, allow_pickle=args.allow_pickle, seed=args.seed,
-        n_resamples=args.bootstrap, use_cache=not args.no_cache, cache_dir=args.cache_dir, progress=not args.quiet)
+        n_resamples=args.bootstrap, use_cache=not args.no_cache, cache_dir=args.cache_dir, progress=not args.quiet,
+        train_data=args.train_data, train_check=not args.no_train_check, label_issues=not args.no_label_issues,
+        engine=args.engine, ray_address=args.ray_address, ray_actors=args.ray_actors,
+        ray_gpus_per_actor=args.ray_gpus_per_actor)
     audit = evaluate(args.model, args.data, options)
-    paths = write_all(args.out, audit, card=args.card, dataset_id=args.dataset_id)
+    paths = write_all(args.out, audit, card=args.card, dataset_id=args.dataset_id, predictions=args.predictions)
     if not args.quiet:
         test = audit.results["suites"]["test"].get("metrics")
         if test:
@@ -86,17 +121,58 @@ def _cmd_run(args: argparse.Namespace) -> int:
                   f"macro F1 {mf1['value']:.4f} [{mf1['ci_low']:.4f}, {mf1['ci_high']:.4f}]")
         for name, section in audit.results["suites"].items():
             if name != "test" and section["pass_rate"]["value"] is not None:
-                print(f"suite {name}: pass rate {section['pass_rate']['value']:.3f} over {section['n_judged']} cases")
+                noop = f" ({section['n_noop']} no-op cases not judged)" if section.get("n_noop") else ""
+                print(f"suite {name}: pass rate {section['pass_rate']['value']:.3f} over {section['n_judged']} cases{noop}")
+        inference = audit.results["run"]["inference"]
+        if inference.get("rejected") or inference.get("rebuilt"):
+            print(f"prediction cache: {inference['rejected']} damaged row(s) rejected and recomputed, "
+                  f"{inference['rebuilt']} damaged file(s) rebuilt")
         for path in paths:
             print(f"wrote {path}")
     return 0
 
 
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    """Where the split a suite is generated from comes from (as in ``run``)."""
+    from .data import DEFAULT_DATASET
+
+    p.add_argument("--data", default=DEFAULT_DATASET, help="data the suite is generated from (default: %(default)s)")
+    p.add_argument("--split", default="test", help="split (default: %(default)s)")
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--label-column", default="label")
+    p.add_argument("--suites-dir", type=Path, action="append", default=[],
+                   help="extra folder of suite YAML files (may be repeated)")
+    p.add_argument("--offline", action="store_true", help="never use the network (Hub cache only)")
+
+
 def _add_suites(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("suites", help="list the available suites")
-    p.add_argument("action", choices=["list"])
-    p.add_argument("--suites-dir", type=Path, action="append", default=[])
-    p.set_defaults(func=_cmd_suites)
+    p = sub.add_parser("suites", help="list the suites; draw and read back validity reviews")
+    actions = p.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the available suites")
+    listing.add_argument("--suites-dir", type=Path, action="append", default=[])
+    listing.set_defaults(func=_cmd_suites)
+    sample = actions.add_parser(
+        "sample", help="write a seeded sample of a suite's cases as a CSV to annotate",
+        description="Write a seeded sample of SUITE's cases, stratified by rule, as a CSV with empty "
+                    "verdict (valid / invalid / unsure) and note columns for a reviewer.")
+    sample.add_argument("suite")
+    _add_data_options(sample)
+    sample.add_argument("--n", type=int, default=60, help="cases to sample (default: %(default)s)")
+    sample.add_argument("--seed", type=int, default=0, help="seed of the sample (default: %(default)s)")
+    sample.add_argument("--suite-seed", type=int, default=0,
+                        help="seed the suite is generated with, as run's --seed (default: %(default)s)")
+    sample.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
+    sample.set_defaults(func=_cmd_sample)
+    review = actions.add_parser(
+        "review", help="read annotated samples back and write the suite's review",
+        description="Check annotated sample CSVs against the suite they were drawn from and write the "
+                    "review: valid, invalid and unsure counts and the valid rate (Wilson 95%%), "
+                    "overall and per rule.")
+    review.add_argument("files", type=Path, nargs="+", help="annotated sample CSV file(s) of one suite")
+    _add_data_options(review)
+    review.add_argument("-o", "--output", type=Path, default=None,
+                        help="review file to write (default: reviews/<suite>.json beside the suite's YAML)")
+    review.set_defaults(func=_cmd_review)
 
 
 def _cmd_suites(args: argparse.Namespace) -> int:
@@ -107,15 +183,61 @@ def _cmd_suites(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generated(args: argparse.Namespace, name: str, seed: int) -> tuple[SuiteSpec, GeneratedSuite, str]:
+    """``(spec, generated suite, data sha256)`` of suite ``name`` on the data the arguments name."""
+    from .review import source_sha256
+    from .runner import available_suites, load_source, select_suites
+    from .suite import generate
+
+    spec = select_suites([name], available_suites(args.suites_dir))[0]
+    source, labels = load_source(args.data, split=args.split, text_column=args.text_column,
+                                 label_column=args.label_column, offline=args.offline)
+    return spec, generate(spec, source, labels, seed), source_sha256(source)
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from .results import write_text_atomic
+    from .review import sample_cases, sample_csv, sample_rows
+    from .suite import cases_hash
+
+    if args.n < 1:
+        raise AuditError(f"--n must be at least 1, got {args.n}")
+    spec, suite, data_sha = _generated(args, args.suite, args.suite_seed)
+    chosen = sample_cases(spec.name, suite.cases, args.n, args.seed)
+    rows = sample_rows(spec.name, chosen, suite_seed=args.suite_seed, cases_sha256=cases_hash(suite.cases),
+                       data_sha256=data_sha)
+    write_text_atomic(args.output, sample_csv(rows))
+    if not args.quiet:
+        print(f"wrote {args.output}: {len(rows)} of {len(suite.cases):,} {spec.name} cases")
+    return 0
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from .report import fmt_rate
+    from .results import dumps, write_text_atomic
+    from .review import check_sample, read_verdicts, review_path, summarize
+
+    verdicts = read_verdicts(args.files)
+    spec, suite, data_sha = _generated(args, verdicts.suite, verdicts.suite_seed)
+    check_sample(verdicts, spec, suite.cases, data_sha)
+    review = summarize(verdicts, spec, suite.cases)
+    output = args.output or review_path(spec)
+    write_text_atomic(output, dumps(review))
+    if not args.quiet:
+        print(f"{spec.name}: {review['n_valid']} of {review['n_reviewed']} valid, "
+              f"{fmt_rate(review['valid_rate'])}; wrote {output}")
+    return 0
+
+
 #: Subcommands contributed by other modules: (module, function adding the parser).
-_EXTERNAL = (("audit.outputs", "add_parsers"), ("audit.gate", "add_parsers"))
+_EXTERNAL = (("audit.outputs", "add_parsers"), ("audit.gate", "add_parsers"), ("audit.compare", "add_parsers"))
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used by the README's usage examples)."""
     import importlib
 
-    parser = argparse.ArgumentParser(prog=PROG, description="Audit text emotion classifiers.")
+    parser = _Parser(prog=PROG, description="Audit text emotion classifiers.")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,35 +246,59 @@ def build_parser() -> argparse.ArgumentParser:
     for module, func in _EXTERNAL:
         adder: Callable[[argparse._SubParsersAction], None] = getattr(importlib.import_module(module), func)
         adder(sub)
-    for command in sub.choices.values():  # --quiet/--debug also accepted after the subcommand
+    for command in _parsers(sub):  # --quiet/--debug also accepted after the subcommand
         command.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS)
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return parser
 
 
+def _parsers(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParser]:
+    """Every subcommand's parser, nested ones (``suites sample``) included."""
+    out = []
+    for command in sub.choices.values():
+        out.append(command)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                out += _parsers(action)
+    return out
+
+
+def _one_line(text: object) -> str:
+    """A message on one line (file names and library messages may hold line breaks)."""
+    return " ".join(str(text).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, run, and turn every failure into a one-line message and an exit code."""
+    """Entry point: parse, run, and turn every failure into a one-line message and an exit code.
+
+    Only a gate regression returns 1; every error returns 2 (130 on Ctrl-C), so a crash can never
+    pass for a regression in CI. ``--debug`` prints the traceback as well.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     if os.environ.get("CI") and "--quiet" not in argv and "-q" not in argv:
         os.environ.setdefault("TQDM_DISABLE", "1")
+
+    def fail(message: str, code: int = 2) -> int:
+        if debug:
+            traceback.print_exc()
+        print(f"{PROG}: {_one_line(message)}", file=sys.stderr)
+        return code
+
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except AuditError as exc:
-        if debug:
-            traceback.print_exc()
-        else:
-            print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return fail(f"error: {exc}", 2 if exc.exit_code == 1 else exc.exit_code)  # 1 means regression only
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; earlier outputs are untouched", file=sys.stderr)
-        return 130
+        return fail("interrupted; earlier outputs are untouched", 130)
     except MemoryError:
-        if debug:
-            raise
-        print(f"{PROG}: error: out of memory; try a smaller --batch-size", file=sys.stderr)
-        return 2
+        return fail("error: out of memory; try a smaller --batch-size or --max-length")
+    except OSError as exc:  # the environment (permissions, a full disk, a vanished file), not a bug
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return fail(f"error: {exc.strerror or exc}{where}")
+    except Exception as exc:  # noqa: BLE001 - anything else is a bug: one line, never exit 1
+        return fail(f"error: internal error ({type(exc).__name__}: {exc}); {REPORT_BUGS}")
 
 
 if __name__ == "__main__":

@@ -13,15 +13,16 @@ safetensors weights are loaded unless pickle weights are explicitly allowed.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Hashable, Protocol, Sequence
 
 import numpy as np
 
-from . import fastpath, hub
+from . import hub
 from .errors import AuditError
 
 DEFAULT_MODEL = "Sathwik3/distilbert-emotion-classifier"
@@ -31,6 +32,12 @@ DEFAULT_MODEL = "Sathwik3/distilbert-emotion-classifier"
 TOKEN_BUDGET = {"cpu": 2048, "cuda": 65536}
 #: Default cap on texts per batch by device (the token budget usually binds first).
 BATCH_SIZE = {"cpu": 64, "cuda": 1024}
+#: Characters of a text tokenized per token of the length limit before the rest is cut off, so
+#: tokenizing a huge text costs time and memory bounded by --max-length (see ``encode``).
+CHARS_PER_TOKEN = 32
+#: How far past the cut to look for whitespace to cut at (a cut inside a word could change it).
+_CUT_WINDOW = 1000
+_SPACE = re.compile(r"\s")
 _PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
 
 
@@ -45,15 +52,31 @@ class Classifier(Protocol):
     def describe(self) -> dict[str, Any]:
         """Provenance for ``results.json``'s ``model`` section (id, sha256, device, dtype ...)."""
 
+    def input_key(self, texts: Sequence[str]) -> list[Hashable]:
+        """What the model reads of each text, as a hashable key: two texts with equal keys are the
+        same input, so a case whose key equals its source's cannot test anything (a no-op).
+        Optional: a classifier without it is compared on :func:`whitespace_key`."""
+
+
+def whitespace_key(text: str) -> str:
+    """The text with runs of whitespace made one space and the ends stripped: what any
+    word-based model is assumed to read. Case is kept, since a callable may be case-sensitive."""
+    return " ".join(text.split())
+
 
 @dataclass
 class CallableClassifier:
-    """Adapt ``fn(texts) -> probabilities`` (label order ``labels``) to the :class:`Classifier` API."""
+    """Adapt ``fn(texts) -> probabilities`` (label order ``labels``) to the :class:`Classifier` API.
+
+    ``normalize`` maps a text to what ``fn`` actually reads (e.g. ``str.lower`` for a pipeline
+    that lowercases), for no-op detection; by default :func:`whitespace_key`.
+    """
 
     fn: Callable[[list[str]], Any]
     labels: Sequence[str]
     name: str = "callable"
     version: str | None = None
+    normalize: Callable[[str], Hashable] | None = None
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         probs = np.asarray(self.fn(list(texts)), dtype=np.float64)
@@ -65,6 +88,11 @@ class CallableClassifier:
     def describe(self) -> dict[str, Any]:
         return {"id": self.name, "sha256": self.version, "type": "callable", "device": "cpu",
                 "dtype": "float64"}
+
+    def input_key(self, texts: Sequence[str]) -> list[Hashable]:
+        """Each text as ``normalize`` (default :func:`whitespace_key`) gives it."""
+        normalize = self.normalize or whitespace_key
+        return [normalize(text) for text in texts]
 
 
 def sha256_files(paths: Sequence[Path]) -> str:
@@ -176,6 +204,8 @@ class TransformersClassifier:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
+        from . import fastpath  # torch, like transformers, is imported only when a model loads
+
         if max_length < 2:
             raise AuditError(f"--max-length must be at least 2, got {max_length}")
         if batch_size is not None and batch_size < 1:
@@ -198,9 +228,14 @@ class TransformersClassifier:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise AuditError(f"cannot load model from {folder}: {reason[:300]}") from exc
         net.to(device).eval()
-        cls_only = fastpath.enable(net, lambda: {k: v.to(device) for k, v in tokenizer(
-            ["i feel happy today", "a longer text so that the batch needs padding and a mask"],
-            padding=True, return_tensors="pt").items() if k in ("input_ids", "attention_mask")})
+        _check_vocabulary(tokenizer, net, folder)
+        try:
+            cls_only = fastpath.enable(net, lambda: {k: v.to(device) for k, v in tokenizer(
+                ["i feel happy today", "a longer text so that the batch needs padding and a mask"],
+                padding=True, return_tensors="pt").items() if k in ("input_ids", "attention_mask")})
+        except (RuntimeError, IndexError, ValueError, TypeError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise AuditError(f"the model in {folder} fails on a two-text probe batch: {reason[:300]}") from exc
         max_length = min(max_length, tokenizer.model_max_length,
                          getattr(net.config, "max_position_embeddings", max_length))
         labels = [str(net.config.id2label[i]) for i in range(net.config.num_labels)]
@@ -225,10 +260,49 @@ class TransformersClassifier:
                 "weights_format": "safetensors" if self.safetensors else "pickle",
                 "device": self.device, "dtype": self.dtype, "cls_only_last_layer": self.cls_only_last_layer}
 
+    def input_key(self, texts: Sequence[str]) -> list[Hashable]:
+        """The token ids the model reads for each text (special tokens included, truncated at
+        ``max_length``): casing for an uncased tokenizer, symbols that all become ``[UNK]`` and
+        whitespace leave them unchanged."""
+        return [tuple(ids) for ids in self.encode(texts)]
+
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        """Token counts with special tokens and without truncation (used to sort and to count truncation)."""
-        enc = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
-        return [len(ids) for ids in enc["input_ids"]]
+        """Token counts with special tokens, up to ``max_length + 1``: enough to tell which texts
+        are truncated, at a cost bounded by the limit however long a text is."""
+        return [len(ids) for ids in self.encode(texts, self.max_length + 1)]
+
+    def encode(self, texts: Sequence[str], limit: int | None = None) -> list[list[int]]:
+        """Token ids with special tokens, truncated at ``limit`` (default ``max_length``), in time
+        and memory bounded by the limit, not by the texts' length.
+
+        A text longer than ``limit * CHARS_PER_TOKEN`` characters is cut there (at the next
+        whitespace, when there is one within 1,000 characters) before tokenizing. When the cut
+        text gives no more than ``limit`` tokens (mostly whitespace, or characters the tokenizer
+        drops), the cut is widened four-fold until it gives more or the whole text is used, so the
+        ids are those of the whole text truncated at ``limit``.
+        """
+        limit = limit or self.max_length
+        texts = list(texts)
+        chars = limit * CHARS_PER_TOKEN
+        ids = self.tokenizer([cut_text(t, chars) for t in texts], truncation=True, max_length=limit,
+                             verbose=False)["input_ids"]
+        for i, text in enumerate(texts):
+            if len(text) > chars:
+                ids[i] = self._long_ids(text, limit)
+        return ids
+
+    def _long_ids(self, text: str, limit: int) -> list[int]:
+        """Ids of a text longer than the first cut: widen the cut until it gives more than
+        ``limit`` tokens (so the truncated ids cannot change) or is the whole text."""
+        chars = limit * CHARS_PER_TOKEN
+        cut = cut_text(text, chars)
+        while len(cut) < len(text) and len(self._ids(cut, limit + 1)) <= limit:
+            chars *= 4
+            cut = cut_text(text, chars)
+        return self._ids(cut, limit)
+
+    def _ids(self, text: str, limit: int) -> list[int]:
+        return self.tokenizer([text], truncation=True, max_length=limit, verbose=False)["input_ids"][0]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities for ``texts``, batched longest-first under a padded-token budget."""
@@ -238,8 +312,7 @@ class TransformersClassifier:
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
         if not texts:
             return out
-        enc = self.tokenizer(texts, truncation=True, max_length=self.max_length, verbose=False)
-        ids = enc["input_ids"]
+        ids = self.encode(texts)
         lengths = np.array([len(x) for x in ids])
         order = np.argsort(-lengths, kind="stable")
         pad_id = self.tokenizer.pad_token_id or 0
@@ -275,6 +348,25 @@ class TransformersClassifier:
         with torch.inference_mode():
             logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
             return torch.softmax(logits.float(), dim=-1).cpu().numpy().astype(np.float64)
+
+
+def cut_text(text: str, chars: int) -> str:
+    """``text`` cut after about ``chars`` characters, at whitespace when one follows soon (also
+    used to bound per-text work elsewhere, e.g. :mod:`audit.slices`)."""
+    if len(text) <= chars:
+        return text
+    space = _SPACE.search(text, chars, chars + _CUT_WINDOW)
+    return text[:space.start() if space else chars]
+
+
+def _check_vocabulary(tokenizer: Any, net: Any, folder: Path) -> None:
+    """Refuse a tokenizer whose ids reach past the model's embedding table: the first text using
+    such an id would crash the model (an index error deep in torch)."""
+    embeddings = net.get_input_embeddings()
+    rows = getattr(embeddings, "num_embeddings", None)
+    if rows is not None and len(tokenizer) > rows:
+        raise AuditError(f"the tokenizer in {folder} has {len(tokenizer)} token ids but the model's embedding "
+                         f"table has {rows} rows: they do not belong together")
 
 
 def _progress(total: int, enabled: bool) -> Any:

@@ -21,14 +21,20 @@ from .bias import combine as combine_bias, disaggregate
 from .checklist_adapter import run_checklist_suite
 from .cache import CHUNK, PredictionCache, default_cache_dir, predict_unique
 from .data import DEFAULT_DATASET, Dataset, load_data
+from .engines import Engine, RaySettings, check_engine, make_engine
 from .errors import AuditError
+from .label_issues import find_label_issues
 from .labels import LabelMapping, dataset_label_order, gold_indices, model_labels
 from .metrics import classification_metrics
 from .model import DEFAULT_MODEL, Classifier, TransformersClassifier
+from .noop import input_keys, noop_ids
 from .resources import resource_dir
 from .results import SCHEMA_VERSION
-from .suite import (GeneratedSuite, SourceData, SuiteSpec, all_texts, discover, generate, generator_module,
-                    score_suite)
+from .review import load_review, review_path, source_sha256, validity
+from .slices import discover_slices
+from .suite import (GeneratedSuite, SourceData, SuiteContext, SuiteSpec, all_texts, discover, generate,
+                    generator_module, score_suite)
+from .train_check import describe_train, evidence, find_train_split, has_hook, train_source
 
 _VERSIONED = ("torch", "transformers", "tokenizers", "numpy", "scipy", "scikit-learn", "datasets")
 
@@ -52,6 +58,7 @@ class Plan:
     generated: list[tuple[SuiteSpec, GeneratedSuite]]
     texts: list[str]
     timings: dict[str, float]
+    source: SourceData
 
     @property
     def labels(self) -> list[str]:
@@ -94,7 +101,13 @@ class Options:
     Model: ``device``, ``dtype``, ``batch_size`` (default by device: 64 on CPU, 1,024 on CUDA),
     ``max_length``, ``offline``,
     ``trust_remote_code``, ``allow_pickle``. Statistics: ``seed`` (every random choice derives from
-    it), ``n_resamples`` (bootstrap, at least 1000). Cache: ``use_cache``, ``cache_dir``.
+    it), ``n_resamples`` (bootstrap, at least 1000). Cache: ``use_cache``, ``cache_dir``. Training
+    evidence (:mod:`audit.train_check`): ``train_data`` (a path, Hub id or :class:`Dataset`; by
+    default the data's own train split when it has one), ``train_check`` (False skips it).
+    Discoveries on the split: ``label_issues`` (False skips the search for suspected label errors,
+    :mod:`audit.label_issues`); discovered slices (:mod:`audit.slices`) always run. Inference
+    engine (:mod:`audit.engines`): ``engine`` (``local`` or ``ray``), and for Ray ``ray_address``,
+    ``ray_actors``, ``ray_gpus_per_actor``.
     """
 
     split: str = "test"
@@ -117,6 +130,18 @@ class Options:
     use_cache: bool = True
     cache_dir: Path | None = None
     progress: bool = True
+    train_data: str | Dataset | None = None
+    train_check: bool = True
+    label_issues: bool = True
+    engine: str = "local"
+    ray_address: str | None = None
+    ray_actors: int | None = None
+    ray_gpus_per_actor: float = 0.0
+
+    @property
+    def ray(self) -> RaySettings:
+        """The Ray engine's settings."""
+        return RaySettings(self.ray_address, self.ray_actors, self.ray_gpus_per_actor)
 
     def __post_init__(self) -> None:
         # Accept lists and strings from Python callers; store the documented types.
@@ -130,6 +155,7 @@ class Options:
             fix("cache_dir", Path(self.cache_dir))
         if self.n_resamples < 1000:
             raise AuditError(f"--bootstrap must be at least 1000 resamples, got {self.n_resamples}")
+        check_engine(self.engine, self.ray)
 
 
 def plan_audit(model: str | Classifier, data: str | Dataset, options: Options) -> Plan:
@@ -151,24 +177,50 @@ def plan_audit(model: str | Classifier, data: str | Dataset, options: Options) -
     timings["load_s"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    source = SourceData(ids=dataset.ids, texts=dataset.texts,
-                        labels=[labels[g] if g is not None else None for g in gold])
+    source = source_of(dataset, labels, gold)
     specs = select_suites(o.suites, available_suites(o.suites_dirs)) if o.suites else []
     generated = [(spec, generate(spec, source, labels, o.seed)) for spec in specs]
     texts = list(dataset.texts)
     for _, suite in generated:
         texts += all_texts(suite.cases)
     timings["generate_s"] = time.perf_counter() - t
-    return Plan(dataset, clf, mapping, gold, generated, texts, timings)
+    return Plan(dataset, clf, mapping, gold, generated, texts, timings, source)
 
 
-def predict_plan(plan: Plan, options: Options) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """The one deduplicated inference pass over every text the plan needs, through the cache."""
+def source_of(dataset: Dataset, labels: Sequence[str], gold: Sequence[int | None]) -> SourceData:
+    """The split as suites see it: its ids, texts and gold label names (``gold`` indexes ``labels``)."""
+    return SourceData(ids=dataset.ids, texts=dataset.texts,
+                      labels=[labels[g] if g is not None else None for g in gold])
+
+
+def load_source(data: str, *, split: str = "test", text_column: str = "text", label_column: str = "label",
+                offline: bool = False) -> tuple[SourceData, list[str]]:
+    """A split as suites see it, without a model (``suites sample`` and ``review``): gold labels
+    named in the data's own label order (its declared names, dair-ai/emotion's order for those
+    names, else sorted), which the reference models share."""
+    dataset = load_data(data, split=split, text_column=text_column, label_column=label_column, offline=offline)
+    order = dataset_label_order(dataset.labels, dataset.label_names)
+    labels = order or sorted({label for label in dataset.labels if label is not None})
+    return source_of(dataset, labels, gold_indices(dataset.labels, labels, order)), labels
+
+
+def plan_engine(plan: Plan, options: Options) -> Engine:
+    """The inference engine ``options.engine`` for the plan's classifier (:mod:`audit.engines`)."""
+    o = options
+    return make_engine(o.engine, plan.classifier, ray=o.ray, offline=o.offline, trust_remote_code=o.trust_remote_code,
+                       allow_pickle=o.allow_pickle, progress=o.progress)
+
+
+def predict_plan(plan: Plan, options: Options, engine: Engine | None = None) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The one deduplicated inference pass over every text the plan needs, through the cache, on
+    ``engine`` (default: :func:`plan_engine`)."""
+    engine = engine or plan_engine(plan, options)
     cache = None
-    if options.use_cache and isinstance(plan.classifier, TransformersClassifier):
-        cache = PredictionCache(options.cache_dir or default_cache_dir(), plan.classifier.cache_key())
+    key = engine.cache_key()
+    if options.use_cache and key is not None:
+        cache = PredictionCache(options.cache_dir or default_cache_dir(), key, len(plan.labels))
     try:
-        return predict_unique(plan.classifier, plan.texts, cache)
+        return predict_unique(plan.classifier, plan.texts, cache, run=engine.run)
     finally:
         if cache is not None:
             cache.close()
@@ -186,6 +238,12 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
     ``evaluate("my-model", "data/", suites=["all"], seed=1)``. ``checklist`` maps names to
     CheckList ``TestSuite`` objects (or single tests), run with the same batched inference; each
     lands in ``results["suites"]["checklist_<name>"]`` (needs the ``checklist`` extra).
+
+    Every suite section also says how far its figures can be trusted: cases the model reads
+    exactly like their source are no-ops, counted and not judged (:mod:`audit.noop`); the suite's
+    shipped review is attached as ``validity`` (:mod:`audit.review`); and its generator's
+    ``train_evidence`` hook, run on the training split, as ``train_evidence``
+    (:mod:`audit.train_check`).
     """
     try:
         o = replace(options or Options(), **overrides)
@@ -195,35 +253,45 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
     plan = plan_audit(model, data, o)
     timings = plan.timings
     t = time.perf_counter()
-    probs_by_text, counts = predict_plan(plan, o)
+    engine = plan_engine(plan, o)
+    probs_by_text, counts = predict_plan(plan, o, engine)
     timings["inference_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     test_section, records = _score_split(plan, probs_by_text, o)
     sections = {"test": test_section}
+    data_sha = source_sha256(plan.source)
+    keys = input_keys(plan.classifier, (t for _, suite in plan.generated for t in all_texts(suite.cases)))
     for spec, suite in plan.generated:
         module = generator_module(spec)
         section, suite_records = score_suite(
             spec, suite, plan.labels, probs_by_text.__getitem__, seed=o.seed, n_resamples=o.n_resamples,
-            breakdown=spec.params.get("breakdown", ()), extra=getattr(module, "summarize", None))
+            breakdown=spec.params.get("breakdown", ()), extra=getattr(module, "summarize", None),
+            noop=noop_ids(suite.cases, keys))
+        section["validity"] = validity(load_review(review_path(spec)), spec, cases_sha256=section["cases_sha256"],
+                                       data_sha256=data_sha, seed=o.seed)
         sections[spec.name] = section
         records += suite_records
     for name, checklist_suite in (checklist or {}).items():
         section, suite_records = run_checklist_suite(
-            checklist_suite, lambda texts: _predict_list(plan, texts), plan.labels, suite_name=f"checklist_{name}")
+            checklist_suite, lambda texts: _predict_list(plan, texts), plan.labels, suite_name=f"checklist_{name}",
+            input_keys=partial(input_keys, plan.classifier))
         sections[f"checklist_{name}"] = section
         records += suite_records
     bias = _bias_section(plan, sections, records, o)
+    train = _train_evidence(plan, data, sections, o)
     timings["metrics_s"] = time.perf_counter() - t
+    discoveries = _discoveries(plan, probs_by_text, o, timings)
     timings["total_s"] = time.perf_counter() - started
     results: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "emotion-audit", "version": __version__},
         "run": {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "durations": {k: round(v, 3) for k, v in timings.items()}, "inference": counts},
+                "durations": {k: round(v, 3) for k, v in timings.items()}, "inference": counts,
+                "engine": engine.describe()},
         "model": {**plan.classifier.describe(), "labels": plan.labels,
                   "label_mapping_assumed": plan.mapping.assumed, "label_mapping_note": plan.mapping.note},
-        "dataset": _dataset_section(plan, o),
+        "dataset": {**_dataset_section(plan, o), "train": train},
         "config": {"seed": o.seed, "batch_size": getattr(plan.classifier, "batch_size", o.batch_size),
                    "max_length": getattr(plan.classifier, "max_length", o.max_length),
                    "bootstrap_resamples": o.n_resamples, "suites": [spec.name for spec, _ in plan.generated],
@@ -232,7 +300,47 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
     }
     if bias is not None:
         results["bias"] = bias
+    results.update(discoveries)
     return Audit(results=results, records=records)
+
+
+def _train_evidence(plan: Plan, data: str | Dataset, sections: dict[str, Any], o: Options) -> dict[str, Any] | None:
+    """Set each suite's ``train_evidence`` (None where its generator has no hook or no training
+    split was found); return ``dataset.train``, the training split used, or None."""
+    hooked = []
+    for spec, _ in plan.generated:
+        sections[spec.name]["train_evidence"] = None
+        if has_hook(spec):
+            hooked.append(spec)
+    if not hooked or not o.train_check:
+        return None
+    train, automatic = find_train_split(data, o.train_data, text_column=o.text_column,
+                                        label_column=o.label_column, offline=o.offline)
+    if train is None:
+        return None
+    source = train_source(train, plan.labels, o.label_names, automatic)
+    for spec in hooked:
+        sections[spec.name]["train_evidence"] = evidence(SuiteContext(spec, plan.source, plan.labels, o.seed), source)
+    return describe_train(train, source)
+
+
+def _discoveries(plan: Plan, probs_by_text: dict[str, np.ndarray], o: Options,
+                 timings: dict[str, float]) -> dict[str, Any]:
+    """``label_issues`` (None when ``o.label_issues`` is off) and ``slices`` of the split, each
+    timed into ``timings``."""
+    probs = np.stack([probs_by_text[x] for x in plan.dataset.texts])
+    out: dict[str, Any] = {"label_issues": None}
+    t = time.perf_counter()
+    if o.label_issues:
+        out["label_issues"] = find_label_issues(plan.dataset.ids, plan.gold, probs, plan.labels, seed=o.seed,
+                                                n_resamples=o.n_resamples)
+        timings["label_issues_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    out["slices"] = discover_slices(plan.dataset.ids, plan.dataset.texts, plan.gold, probs, plan.labels, seed=o.seed,
+                                    n_resamples=o.n_resamples,
+                                    max_length=getattr(plan.classifier, "max_length", o.max_length))
+    timings["slices_s"] = time.perf_counter() - t
+    return out
 
 
 def _bias_section(plan: Plan, sections: dict[str, Any], records: list[dict[str, Any]],
