@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_memory import build_small_model, write_dataset  # noqa: E402 - the sibling benchmark's model and data
+from bench_memory import build_small_model, write_dataset  # the sibling benchmark's model and data
 
 #: Seconds between two samples of the process tree's memory.
 SAMPLE_S = 0.2

@@ -50,11 +50,9 @@ def ray_runtime():
     ray.shutdown()
 
 
-def _small_split(folder: Path, n: int) -> Path:
-    """The first ``n`` rows of the reference test split, as a file."""
-    from conftest import EMOTION_DATA
-
-    lines = (EMOTION_DATA / "test.txt").read_text(encoding="utf-8").splitlines()
+def _small_split(data: Path, folder: Path, n: int) -> Path:
+    """The first ``n`` rows of the test split in ``data``, as a file in ``folder``."""
+    lines = (data / "test.txt").read_text(encoding="utf-8").splitlines()
     path = folder / "test.txt"
     path.write_text("\n".join(lines[:n + 1]) + "\n", encoding="utf-8")
     return path
@@ -120,7 +118,8 @@ def test_without_ray_the_engine_is_a_one_line_error(monkeypatch: pytest.MonkeyPa
     ({"engine": "ray", "ray_gpus_per_actor": -1}, "must not be negative"),
 ])
 def test_engine_options_are_checked_before_anything_loads(kwargs: dict, needle: str) -> None:
-    pytest.importorskip("ray")
+    if kwargs.get("engine") == "ray":
+        pytest.importorskip("ray")
     with pytest.raises(AuditError, match=needle):
         Options(**kwargs)
 
@@ -148,8 +147,8 @@ def test_ray_engine_equals_local_engine_on_reference_model(ray_runtime, referenc
     import torch
 
     monkeypatch.setattr(audit.cache, "CHUNK", 128)  # several chunks, so both actors work
-    data = _small_split(tmp_path, 500)
-    common = dict(device="cpu", progress=False, label_issues=False, train_check=False)
+    data = _small_split(emotion_data, tmp_path, 500)
+    common = {"device": "cpu", "progress": False, "label_issues": False, "train_check": False}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as each single-CPU actor runs
     try:
@@ -164,8 +163,9 @@ def test_ray_engine_equals_local_engine_on_reference_model(ray_runtime, referenc
     got, want = (np.array([r["probs"] for r in a.records]) for a in (remote, local))
     assert np.abs(got - want).max() <= 1e-6
     assert np.array_equal(got, want)  # the same chunks and thread count: the same bits
-    strip = lambda doc: {k: v for k, v in doc.items() if k != VOLATILE_KEY}  # noqa: E731
-    assert json.dumps(strip(remote.results), sort_keys=True) == json.dumps(strip(local.results), sort_keys=True)
+    stable = [json.dumps({k: v for k, v in a.results.items() if k != VOLATILE_KEY}, sort_keys=True)
+              for a in (remote, local)]
+    assert stable[0] == stable[1]
     again = evaluate(str(reference_model), str(data), cache_dir=tmp_path / "cache", **common)
     assert again.results["run"]["inference"]["cached"] == 500  # the driver cached what the actors computed
     assert ray_runtime.is_initialized()  # a runtime the engine joined is left running
@@ -182,6 +182,24 @@ def test_text_failing_twice_on_ray_is_named_and_the_rest_cached(ray_runtime, tmp
     got = cache.get(TEXTS)
     assert sorted(got) == sorted(t for t in TEXTS if "poison" not in t)
     assert np.array_equal(got["i am sad"], _probs(["i am sad"])[0])
+
+
+def test_a_lost_node_is_one_line_naming_what_was_not_predicted(ray_runtime, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit.engines.ray_engine import RayEngine
+
+    def batches(texts):
+        yield {"text": np.array([texts[0]], dtype=object), "probs": _probs([texts[0]]),
+               "error": np.array([""], dtype=object)}
+        raise RuntimeError("node lost\nwith a traceback")
+
+    engine = RayEngine(POISONED, RaySettings(), progress=False)
+    monkeypatch.setattr(engine, "_batches", batches)
+    cache = PredictionCache(tmp_path, "key", len(LABELS))
+    with pytest.raises(AuditError, match=r"^Ray inference failed \(RuntimeError: node lost with a traceback\); 1 of 2 "
+                                         r"texts were not predicted, first 'i am sad'; the 1 predictions"):
+        predict_unique(POISONED, ["i am sad", "so angry today"], cache, run=engine.run)
+    assert sorted(cache.get(["i am sad", "so angry today"])) == ["so angry today"]
 
 
 @pytest.mark.slow

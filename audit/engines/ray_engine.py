@@ -45,7 +45,7 @@ def require_ray() -> Any:
     """The ``ray`` module with Ray Data, or a one-line error saying how to install it."""
     try:
         import ray
-        import ray.data  # noqa: F401 - Ray Data comes with the ``data`` extra of ray
+        import ray.data  # Ray Data comes with the ``data`` extra of ray
     except ImportError as exc:
         raise AuditError(f"--engine ray needs Ray Data, which is not installed: {INSTALL_HINT}") from exc
     return ray
@@ -99,12 +99,11 @@ def predict_retrying(classifier: Classifier, texts: Sequence[str]) -> tuple[np.n
     retried one text at a time, so one bad text fails alone, after its second attempt; its row of
     probabilities is NaN."""
     texts = list(texts)
-    try:
-        return np.asarray(classifier.predict_proba(texts), dtype=np.float64), [""] * len(texts)
-    except Exception:  # noqa: BLE001 - any model error; each text gets its own second attempt
-        pass
-    probs = np.full((len(texts), len(classifier.labels)), np.nan)
     errors = [""] * len(texts)
+    try:
+        return np.asarray(classifier.predict_proba(texts), dtype=np.float64), errors
+    except Exception:  # noqa: BLE001 - any model error: each text gets its own second attempt
+        probs = np.full((len(texts), len(classifier.labels)), np.nan)
     for i, text in enumerate(texts):
         try:
             probs[i] = classifier.predict_proba([text])[0]
@@ -181,7 +180,7 @@ class RayEngine:
                     yield chunk, probs
         except AuditError:
             raise
-        except Exception as exc:  # noqa: BLE001 - Ray's own errors (lost nodes, dead actors) as one line
+        except Exception as exc:  # Ray's own errors (lost nodes, dead actors) as one line
             cause = _audit_cause(exc)
             if cause is not None:
                 raise cause from exc
