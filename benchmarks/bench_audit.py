@@ -159,13 +159,15 @@ def compare_seconds(a: Path, b: Path) -> float:
 def cpu_benchmark(args: argparse.Namespace, model_dir: Path, texts: list[str], distinct: list[str],
                   clf: TransformersClassifier, tokens: np.ndarray, results: dict[str, Any], tmp: Path) -> None:
     """Ours, the pipeline per distinct text and over the list, the whole process, the ceiling."""
-    sample = random.Random(1).sample(distinct, min(args.thread_sample, len(distinct)))
-    threads_tried = [int(t) for t in args.threads.split(",")]
-    for threads in threads_tried:
-        torch.set_num_threads(threads)
-        _, t = timed(lambda: clf.predict_proba(sample))
-        results[f"sample_texts_per_s_threads_{threads}"] = len(sample) / t["s"]
-    threads = max(threads_tried, key=lambda n: results[f"sample_texts_per_s_threads_{n}"])
+    threads = torch.get_num_threads()  # torch's default, which the pipeline runs with too
+    if args.threads:
+        sample = random.Random(1).sample(distinct, min(args.thread_sample, len(distinct)))
+        threads_tried = [int(t) for t in args.threads.split(",")]
+        for n_threads in threads_tried:
+            torch.set_num_threads(n_threads)
+            _, t = timed(lambda: clf.predict_proba(sample))
+            results[f"sample_texts_per_s_threads_{n_threads}"] = len(sample) / t["s"]
+        threads = max(threads_tried, key=lambda n: results[f"sample_texts_per_s_threads_{n}"])
     torch.set_num_threads(threads)
     results["threads"] = threads
 
@@ -293,7 +295,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0,
                         help="time a seeded sample of this many list entries (0: the whole list; "
                              "skips the whole-process runs)")
-    parser.add_argument("--threads", default="1,2", help="CPU thread counts to compare for our path")
+    parser.add_argument("--threads", default="",
+                        help="CPU thread counts to time on a sample, the fastest then used for our path "
+                             "(default: torch's default, as the pipeline and emotion-audit run use)")
     parser.add_argument("--thread-sample", type=int, default=1000, help="distinct texts timed per thread count")
     parser.add_argument("--no-list-pipeline", dest="list_pipeline", action="store_false",
                         help="skip the pipeline over the whole list (the figure with repeats)")
