@@ -14,7 +14,6 @@ import math
 from typing import Any, Callable
 
 import torch
-import torch.nn.functional as F
 
 #: Largest probability difference from the unmodified forward accepted on the probe batch.
 TOLERANCE = 1e-5
@@ -30,14 +29,24 @@ def _key_mask(mask: torch.Tensor | None) -> torch.Tensor | None:
 
 
 def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int, mask: torch.Tensor | None) -> torch.Tensor:
-    """Multi-head attention of one query position over all keys; returns ``(batch, 1, hidden)``."""
+    """Multi-head attention of one query position over all keys; returns ``(batch, 1, hidden)``.
+
+    Written as elementwise products and sums rather than ``scaled_dot_product_attention``, whose
+    CPU kernel for a single query rounds a row differently depending on its place in the batch;
+    these reductions run within a row, so a text's result does not depend on its batch-mates.
+    """
     batch, length, hidden = k.shape
     size = hidden // heads
-    q = q.view(batch, 1, heads, size).transpose(1, 2)
+    q = q.view(batch, heads, 1, size)
     k = k.view(batch, length, heads, size).transpose(1, 2)
     v = v.view(batch, length, heads, size).transpose(1, 2)
-    out = F.scaled_dot_product_attention(q, k, v, attn_mask=_key_mask(mask), scale=1 / math.sqrt(size))
-    return out.transpose(1, 2).reshape(batch, 1, hidden)
+    scores = (q * k).sum(-1) / math.sqrt(size)  # (batch, heads, keys)
+    keep = _key_mask(mask)
+    if keep is not None:
+        keep = keep[:, :, 0, :]
+        scores = scores.masked_fill(~keep, float("-inf")) if keep.dtype == torch.bool else scores + keep
+    weights = torch.softmax(scores, dim=-1)
+    return (weights.unsqueeze(-1) * v).sum(-2).reshape(batch, 1, hidden)
 
 
 def _distilbert_block(block: Any) -> Callable[..., torch.Tensor]:

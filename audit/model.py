@@ -1,8 +1,9 @@
 """Classifiers behind one small interface: ``labels`` and ``predict_proba(texts)``.
 
 - :class:`TransformersClassifier` wraps any ``AutoModelForSequenceClassification`` (DistilBERT,
-  BERT, RoBERTa ...) loaded from a local folder or the Hugging Face Hub, and runs it in
-  length-sorted, token-budget batches with dynamic padding under ``torch.inference_mode``; for
+  BERT, RoBERTa ...) loaded from a local folder or the Hugging Face Hub, and runs it in batches
+  of equally long texts whose shape depends only on that length, so a text's probabilities are
+  the same bits whatever else is predicted with it, under ``torch.inference_mode``; for
   BERT and DistilBERT the last layer runs only where the head reads it (:mod:`audit.fastpath`).
 - :class:`CallableClassifier` adapts any callable ``texts -> probabilities`` (a scikit-learn
   pipeline's ``predict_proba``, a lexicon baseline) so it is audited the same way.
@@ -26,10 +27,11 @@ from . import hub
 from .errors import AuditError
 
 DEFAULT_MODEL = "Sathwik3/distilbert-emotion-classifier"
-#: Default cap on padded tokens per batch (batch rows x longest row). On CPU, batches of about
-#: 2,048 tokens stay in cache and ran fastest when measured (benchmarks/bench_audit.py); a GPU
-#: wants large batches.
-TOKEN_BUDGET = {"cpu": 2048, "cuda": 65536}
+#: Default tokens per batch (batch rows x token length). Every batch holds texts of one token
+#: length and exactly ``token_budget // length`` rows (see ``predict_proba``), so the last batch of
+#: each length is topped up with filler rows; on CPU 1,024 tokens was fastest once those are paid
+#: (2,048 computes 24% filler tokens on the full reference audit, 1,024 13%). A GPU wants large batches.
+TOKEN_BUDGET = {"cpu": 1024, "cuda": 65536}
 #: Default cap on texts per batch by device (the token budget usually binds first).
 BATCH_SIZE = {"cpu": 64, "cuda": 1024}
 #: Characters of a text tokenized per token of the length limit before the rest is cut off, so
@@ -245,11 +247,12 @@ class TransformersClassifier:
                    safetensors=safetensors, labels=labels, progress=progress, cls_only_last_layer=cls_only)
 
     def cache_key(self) -> str:
-        """What the predictions depend on besides the text: weights, tokenizer, max length, dtype, device."""
+        """What the predictions depend on besides the text: weights, tokenizer, max length, dtype,
+        device, and the batch shapes (which set the last bits of every probability)."""
         tok_files = [p for p in self.folder.iterdir()
                      if p.is_file() and ("token" in p.name or p.name in ("vocab.txt", "merges.txt", "spm.model"))]
         parts = [self.weights_sha256, sha256_files(tok_files), str(self.max_length), self.dtype, self.device,
-                 "cls-only" if self.cls_only_last_layer else "full"]
+                 "cls-only" if self.cls_only_last_layer else "full", f"rows={self.batch_size}/{self.token_budget}"]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
     def describe(self) -> dict[str, Any]:
@@ -304,8 +307,24 @@ class TransformersClassifier:
     def _ids(self, text: str, limit: int) -> list[int]:
         return self.tokenizer([text], truncation=True, max_length=limit, verbose=False)["input_ids"][0]
 
+    def batch_rows(self, length: int) -> int:
+        """Rows in every batch of texts ``length`` tokens long: the token budget's share, capped
+        at ``batch_size``. A function of the length alone, so a text's batch shape never depends
+        on what else is predicted with it."""
+        return max(1, min(self.batch_size, self.token_budget // max(length, 1)))
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities for ``texts``, batched longest-first under a padded-token budget."""
+        """Probabilities for ``texts``, each computed in a batch whose shape depends only on the
+        text's own token length, so a text gets the same bits whatever else is predicted with it.
+
+        Texts are grouped by exact token length (no row is ever padded) and run longest-first in
+        batches of exactly :meth:`batch_rows` rows; the last batch of a length is filled with
+        copies of its last text, whose outputs are dropped. Float rounding in a matrix product
+        depends on the shape of the batch (the kernel the BLAS picks for it) but not on the other
+        rows it holds, so cached, uncached, resumed and shared-cache runs give identical
+        probabilities (tests/test_determinism.py). The filler rows are the price: at most one
+        batch per distinct length (README, Speed).
+        """
         import torch
 
         texts = list(texts)
@@ -313,40 +332,43 @@ class TransformersClassifier:
         if not texts:
             return out
         ids = self.encode(texts)
-        lengths = np.array([len(x) for x in ids])
-        order = np.argsort(-lengths, kind="stable")
-        pad_id = self.tokenizer.pad_token_id or 0
+        groups: dict[int, list[int]] = {}
+        for i, row in enumerate(ids):
+            groups.setdefault(len(row), []).append(i)
         progress = _progress(len(texts), self.progress)
-        start = 0
-        batch_cap = self.batch_size
-        while start < len(order):
-            longest = int(lengths[order[start]])
-            size = max(1, min(batch_cap, self.token_budget // max(longest, 1)))
-            rows = order[start:start + size]
-            try:
-                probs = self._forward([ids[i] for i in rows], longest, pad_id, torch)
-            except torch.cuda.OutOfMemoryError:
-                if size == 1:
-                    raise AuditError("CUDA out of memory on a single text; use --device cpu or a smaller --max-length")
-                torch.cuda.empty_cache()
-                batch_cap = max(1, size // 2)
-                self.stats["oom_halvings"] = self.stats.get("oom_halvings", 0) + 1
-                continue
-            out[rows] = probs
-            start += len(rows)
-            progress.update(len(rows))
+        for length in sorted(groups, reverse=True):
+            members = groups[length]
+            start = 0
+            while start < len(members):
+                size = self.batch_rows(length)
+                rows = members[start:start + size]
+                batch = [ids[i] for i in rows] + [ids[rows[-1]]] * (size - len(rows))
+                try:
+                    probs = self._forward(batch, torch)
+                except torch.cuda.OutOfMemoryError:
+                    self._halve_budget(size, torch)
+                    continue
+                out[rows] = probs[:len(rows)]
+                start += len(rows)
+                progress.update(len(rows))
         progress.close()
         return out
 
-    def _forward(self, rows: list[list[int]], width: int, pad_id: int, torch: Any) -> np.ndarray:
-        """One padded batch through the model; softmax on the device, one copy back."""
-        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for r, row in enumerate(rows):
-            input_ids[r, :len(row)] = torch.tensor(row, dtype=torch.long)
-            mask[r, :len(row)] = 1
+    def _halve_budget(self, size: int, torch: Any) -> None:
+        """After CUDA ran out of memory on a batch of ``size`` rows: halve the token budget for
+        the rest of the run (batch shapes, and so the last bits of later results, change)."""
+        if size == 1:
+            raise AuditError("CUDA out of memory on a single text; use --device cpu or a smaller --max-length")
+        torch.cuda.empty_cache()
+        self.batch_size = max(1, size // 2)
+        self.stats["oom_halvings"] = self.stats.get("oom_halvings", 0) + 1
+
+    def _forward(self, rows: list[list[int]], torch: Any) -> np.ndarray:
+        """One batch of equally long rows through the model (no padding, so no attention mask);
+        softmax on the device, one copy back."""
+        input_ids = torch.tensor(rows, dtype=torch.long, device=self.device)
         with torch.inference_mode():
-            logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
+            logits = self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits
             return torch.softmax(logits.float(), dim=-1).cpu().numpy().astype(np.float64)
 
 

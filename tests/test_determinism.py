@@ -54,3 +54,34 @@ def test_same_inputs_and_seed_give_identical_outputs(tiny_model: Path, tmp_path:
     for name in ("cold-cache", "warm-cache"):
         assert stable[name] == stable["no-cache"], name
         assert predictions[name] == predictions["no-cache"], name
+
+
+OTHER_ROWS = [("i feel awful about what i said", "sadness"), ("i am thrilled with the new job", "joy"),
+              ("i feel so furious with my boss", "anger"), ("i feel nervous about tomorrow", "fear")]
+
+
+@pytest.mark.slow
+def test_results_do_not_depend_on_cache_history(reference_model: Path, tmp_path: Path) -> None:
+    """A cache partly filled by an interrupted run of the same audit (a subset of its texts) or by
+    another audit that shares template texts gives the same bytes as no cache at all. Batch
+    composition used to change the last bits of a probability (up to 1.9e-6 between such runs)."""
+    data = write_rows(tmp_path / "test.txt", ROWS)
+    suites = ["--suites", "all"] if available_suites() else []
+    fillers = {"resumed": write_rows(tmp_path / "part.txt", ROWS[:3]),
+               "shared": write_rows(tmp_path / "other.txt", OTHER_ROWS)}
+    _cli(1, run_args(reference_model, data, tmp_path / "no-cache", "--seed", 3, *suites, "--no-cache"),
+         tmp_path / "default-cache")
+    want = json.loads((tmp_path / "no-cache" / RESULTS_FILE).read_text(encoding="utf-8"))
+    for name, filler in fillers.items():
+        cache = tmp_path / f"cache-{name}"
+        _cli(2, run_args(reference_model, filler, tmp_path / f"fill-{name}", "--seed", 3, *suites,
+                         "--cache-dir", cache), tmp_path / "default-cache")
+        _cli(3, run_args(reference_model, data, tmp_path / name, "--seed", 3, *suites, "--cache-dir", cache),
+             tmp_path / "default-cache")
+        got = json.loads((tmp_path / name / RESULTS_FILE).read_text(encoding="utf-8"))
+        inference = got["run"]["inference"]
+        assert 0 < inference["cached"] < inference["unique"], (name, inference)
+        assert dumps({k: v for k, v in got.items() if k != VOLATILE_KEY}) == \
+            dumps({k: v for k, v in want.items() if k != VOLATILE_KEY}), name
+        assert (tmp_path / name / PREDICTIONS_FILE).read_bytes() == \
+            (tmp_path / "no-cache" / PREDICTIONS_FILE).read_bytes(), name

@@ -44,6 +44,32 @@ def test_batched_inference_equals_one_at_a_time(tiny_model: Path) -> None:
     assert np.allclose(got.sum(axis=1), 1)
 
 
+def _subset_probs(clf: TransformersClassifier, texts: list[str], seed: int) -> tuple[list[int], np.ndarray]:
+    """Probabilities of a random subset of ``texts``, predicted together in a shuffled order."""
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(texts), size=int(rng.integers(1, len(texts))), replace=False).tolist()
+    return idx, clf.predict_proba([texts[i] for i in idx])
+
+
+def test_a_texts_probabilities_do_not_depend_on_its_batch_mates(reference_model: Path, emotion_data: Path) -> None:
+    """The same bits for a text predicted alone, with all the others, or with a random subset
+    in another order. Before batching by exact token length with fixed batch shapes, a BLAS
+    kernel chosen by batch shape rounded the same text differently (up to 5e-7 here)."""
+    texts = [line.rsplit(";", 1)[0] for line in (emotion_data / "test.txt").read_text(encoding="utf-8").splitlines()[:400]]
+    clf = TransformersClassifier.load(str(reference_model), device="cpu", progress=False)
+    together = clf.predict_proba(texts)
+    for seed in range(3):
+        idx, probs = _subset_probs(clf, texts, seed)
+        assert np.array_equal(probs, together[idx]), f"subset {seed}"
+    alone = np.stack([clf.predict_proba([t])[0] for t in texts[:25]])
+    assert np.array_equal(alone, together[:25])
+
+
+def test_batch_shape_depends_only_on_token_length(tiny_model: Path) -> None:
+    clf = TransformersClassifier.load(str(tiny_model), device="cpu", batch_size=64, token_budget=1024, progress=False)
+    assert [clf.batch_rows(n) for n in (1, 10, 16, 17, 100, 2000)] == [64, 64, 64, 60, 10, 1]
+
+
 def test_run_on_tiny_model_writes_valid_results(tiny_model: Path, small_data: Path, tmp_path: Path) -> None:
     audit = evaluate(str(tiny_model), str(small_data), device="cpu", cache_dir=tmp_path / "cache", progress=False)
     r = audit.results
