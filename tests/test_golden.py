@@ -8,6 +8,7 @@ Write the file again only for an intended change of results, and say so in the c
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -25,10 +26,10 @@ def golden_audit(model: Path, data: Path, folder: Path) -> dict[str, Any]:
     from audit.runner import evaluate
 
     rows = (data / "test.txt").read_text(encoding="utf-8").splitlines()[:N_ROWS]
-    source = folder / "test.txt"
-    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    audit = evaluate(str(model), str(source), device="cpu", suites=("all",), seed=0, n_resamples=1000,
-                     use_cache=False, progress=False)
+    (folder / "test.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with contextlib.chdir(folder):  # the data path, recorded in results.json, is then "test.txt"
+        audit = evaluate(str(model), "test.txt", device="cpu", suites=("all",), seed=0, n_resamples=1000,
+                         use_cache=False, progress=False)
     return json.loads(json.dumps({k: v for k, v in audit.results.items() if k != VOLATILE_KEY}))
 
 
