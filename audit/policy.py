@@ -19,10 +19,13 @@ are errors naming the key, so a typo cannot silently switch a check off::
 
 ``severity`` is ``error`` (the default: a failure fails the gate) or ``warning`` (reported only).
 ``overrides`` (for ``per_class_f1``, ``suite_pass_rate`` and ``group_gap``) replaces the limit for
-one class, suite or bias attribute.
+one class, suite or bias attribute. Which checks exist, whether a floor is a ``min`` or a ``max``
+and which take overrides or a drop limit all follow from the metric declarations in
+:mod:`audit.metric_registry`.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -30,20 +33,20 @@ from typing import Any, Mapping
 import yaml
 
 from .errors import AuditError
+from .metric_registry import GAP_METRICS, METRICS
 from .metrics import ALPHA
 from .resources import resource_dir
 
 POLICY_VERSION = 1
 DEFAULT_POLICY_FILE = "gate_policy.yaml"
 SEVERITIES = ("error", "warning")
-#: Floor checks and the key holding their limit (``max`` for the group gap, an upper limit).
-FLOOR_CHECKS = {"accuracy": "min", "macro_f1": "min", "weighted_f1": "min", "per_class_f1": "min",
-                "suite_pass_rate": "min", "group_gap": "max", "worst_slice": "min"}
-#: Baseline checks; each limit is the largest allowed drop.
-DROP_CHECKS = {name: "max_drop" for name in ("accuracy", "macro_f1", "weighted_f1", "per_class_f1",
-                                              "suite_pass_rate")}
+#: Floor checks and the key holding their limit: ``min`` where higher is better, ``max`` (an
+#: upper limit, e.g. the group gap) where lower is.
+FLOOR_CHECKS = {m.name: m.limit_key for m in METRICS.values()}
+#: Baseline checks (the metrics with a paired test); each limit is the largest allowed drop.
+DROP_CHECKS = {m.name: "max_drop" for m in METRICS.values() if m.paired_test is not None}
 #: Checks that apply once per class, suite or bias attribute, and so accept ``overrides``.
-SCOPED_CHECKS = ("per_class_f1", "suite_pass_rate", "group_gap")
+SCOPED_CHECKS = tuple(m.name for m in METRICS.values() if m.scoped)
 MIN_RESAMPLES = 1000
 DEFAULT_RESAMPLES = 2000
 
@@ -130,11 +133,7 @@ def _rules(raw: Any, section: str, checks: Mapping[str, str]) -> dict[str, Rule]
 
 def _rule(raw: Any, where: str, name: str, limit_key: str) -> Rule:
     """One rule: ``{<limit_key>: number, severity?, overrides?, metrics? (group_gap only)}``."""
-    allowed = [limit_key, "severity"]
-    if name in SCOPED_CHECKS:
-        allowed.append("overrides")
-    if name == "group_gap":
-        allowed.append("metrics")
+    allowed = [limit_key, "severity", *(["overrides"] if name in SCOPED_CHECKS else []), *METRICS[name].options]
     entry = _mapping(raw, where, tuple(allowed))
     if limit_key not in entry:
         raise _Problem(where, f"missing key {limit_key!r}")
@@ -143,15 +142,24 @@ def _rule(raw: Any, where: str, name: str, limit_key: str) -> Rule:
         raise _Problem(f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}, got {severity!r}")
     overrides = _mapping(entry.get("overrides", {}), f"{where}.overrides", None)
     metrics: tuple[str, ...] = ()
-    if name == "group_gap":
+    if "metrics" in allowed:
         raw_metrics = entry.get("metrics")
         if (not isinstance(raw_metrics, list) or not raw_metrics
                 or not all(isinstance(m, str) for m in raw_metrics)):
             raise _Problem(f"{where}.metrics", "must be a non-empty list of metric names")
-        metrics = tuple(raw_metrics)
+        metrics = tuple(_known_metric(m, f"{where}.metrics") for m in raw_metrics)
     return Rule(limit=_unit(entry[limit_key], f"{where}.{limit_key}"), severity=severity,
                 overrides={str(k): _unit(v, f"{where}.overrides.{k}") for k, v in overrides.items()},
                 metrics=metrics)
+
+
+def _known_metric(name: str, where: str) -> str:
+    """A bias metric a gap rule may limit; an unknown name would make the check skip silently."""
+    if name not in GAP_METRICS:
+        close = difflib.get_close_matches(name.replace("-", "_").lower(), GAP_METRICS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise _Problem(where, f"unknown metric {name!r} (known: {', '.join(GAP_METRICS)}){hint}")
+    return name
 
 
 def _mapping(raw: Any, where: str, allowed: tuple[str, ...] | None) -> dict[str, Any]:

@@ -96,7 +96,11 @@ def _write_run(folder: Path, pred: Callable[[int], str], *, labels: list[str] = 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """results.json of each synthetic run, and the baseline promoted from ``base``."""
-    root = tmp_path_factory.mktemp("runs")
+    return synthetic_runs(tmp_path_factory.mktemp("runs"))
+
+
+def synthetic_runs(root: Path) -> dict[str, Path]:
+    """Write each synthetic run under ``root`` and promote ``base`` to the baseline; their paths."""
     paths = {
         "base": _write_run(root / "base", _base_pred),
         "worse": _write_run(root / "worse", _worse_pred),
@@ -203,11 +207,6 @@ def test_noise_below_the_margin_passes(runs: dict[str, Path], capsys: pytest.Cap
     accuracy = next(c for c in result.checks if c.name == "drop:accuracy")
     assert accuracy.drop == pytest.approx(1 / N)  # 3 lost, 2 gained
     assert accuracy.method == "McNemar exact, b=3 c=2" and accuracy.p_value == pytest.approx(1.0)
-
-
-def test_drop_beyond_margin_but_not_significant_passes(runs: dict[str, Path], tmp_path: Path) -> None:
-    policy = _write_policy(tmp_path / "p.yaml", lambda d: d["drops"]["accuracy"].update(max_drop=0.001))
-    assert _gate(runs, runs["noisy"], "--policy", str(policy)) == 0
 
 
 def test_significant_drop_within_margin_passes(runs: dict[str, Path], tmp_path: Path) -> None:
@@ -517,5 +516,7 @@ def test_reference_model_with_joy_bias_fails_the_gate(reference_model: Path, emo
         exit_codes[shift] = main(["gate", str(tmp_path / f"joy{shift:g}" / RESULTS_FILE),
                                   "--baseline", str(tmp_path / "baseline.json")])
     out = capsys.readouterr().out
-    assert exit_codes == {3.0: 0, 4.0: 1}  # +3: drops under the margins; +4: a real regression
+    assert exit_codes == {3.0: 0, 4.0: 1}  # +3: no significant drop beyond a margin; +4: a real regression
+    # +3 drops love F1 by 0.060 (margin 0.05, p 0.38): neither a pass nor a failure, said out loud
+    assert "gate INCONCLUSIVE: 1 drop(s) beyond the margin but not significant (drop:per_class_f1[love])" in out
     assert "FAIL: 2 failed check(s) (drop:accuracy, drop:macro_f1)" in out
