@@ -55,8 +55,9 @@ import numpy as np
 
 from .bias import MIN_GROUP_SIZE
 from .generators.identity import NameBook, TermTable, Tokens
-from .generators.lexicon import has_negation
-from .generators.short import FEEL_VERBS, writer_feels
+from .generators.lexicon import (FEEL_VERBS, LINK_WORDS, MODALS, PRIMARY_AUXILIARIES, SUBJECT_PRONOUNS, WH_WORDS,
+                                 has_negation)
+from .generators.short import writer_feels
 from .metrics import ALPHA, classification_metrics, rate_with_ci
 from .model import CHARS_PER_TOKEN, cut_text
 from .resources import resource_dir
@@ -80,17 +81,17 @@ INTENSIFIERS = frozenset(
 SO_CLAUSE_OPENERS = frozenset(
     "i im ive id ill we you he she they it its that this there the a an my our your his her their "
     "what when if and but then now yeah ya".split())
-#: Openers of a direct question: wh-words, and auxiliaries inverted before a subject.
-WH_WORDS = frozenset("what why how who whom whose which where".split())
-AUXILIARIES = frozenset("do does did is are was were am can could should would will have has had shall may".split())
-SUBJECTS = frozenset("i you he she it we they there this that anyone anybody someone somebody".split())
+#: Openers of a direct question: a wh-word, or an auxiliary inverted before a subject ("might"
+#: and "must" are left out: "might i", "must you" are formal and rare in posts).
+QUESTION_AUXILIARIES = PRIMARY_AUXILIARIES | MODALS - {"might", "must"}
+QUESTION_SUBJECTS = SUBJECT_PRONOUNS | frozenset("there this that anyone anybody someone somebody".split())
 #: Indirect questions: "wonder(ing) if", "asked myself why".
 _INDIRECT = re.compile(r"\b(?:wonder|wonders|wondered|wondering|ask|asks|asked|asking)\s+"
                        r"(?:myself\s+|yourself\s+|himself\s+|herself\s+|themselves\s+)?"
                        r"(?:if|whether|why|what|how|who|where|when)\b")
 _ELONGATED = re.compile(r"([a-z])\1\1")
 _REPEATED_MARK = re.compile(r"[!?]{2,}")
-_LINK_WORDS = frozenset("www http https href com".split())
+_LINK_WORDS = LINK_WORDS | {"com"}
 
 
 # --------------------------------------------------------------------------- text properties
@@ -122,7 +123,7 @@ def is_question(text: str, tokens: Sequence[str]) -> bool:
     """A direct question ("?", a wh-word or an inverted auxiliary first) or an indirect one."""
     if "?" in text or (tokens and tokens[0] in WH_WORDS):
         return True
-    if len(tokens) > 1 and tokens[0] in AUXILIARIES and tokens[1] in SUBJECTS:
+    if len(tokens) > 1 and tokens[0] in QUESTION_AUXILIARIES and tokens[1] in QUESTION_SUBJECTS:
         return True
     return _INDIRECT.search(" ".join(tokens)) is not None
 

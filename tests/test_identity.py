@@ -15,6 +15,7 @@ from audit.generators import identity
 from audit.generators.base import derive_cases
 from audit.generators.identity import (WORD_COLUMNS, GenderSwap, NameBook, RaceSwap, Template, TermSwap, TermTable,
                                        Tokens, WordUse, gender_person_sets, template_cases, word_lists)
+from audit.generators.identity.text import indefinite_article
 from audit.generators.lexicon import read_tsv
 from audit.suite import SourceData, cases_hash, generate, load_spec, score_suite
 
@@ -377,7 +378,7 @@ def test_a_first_name_standing_alone_is_swapped(text: str) -> None:
     ("european", "a"), ("uk", "a"), ("hour", "an"), ("one", "a"),
 ])
 def test_article(word: str, article: str) -> None:
-    assert identity._article(word) == article
+    assert indefinite_article(word) == article
 
 
 def test_tokens_rewrite_repairs_articles_and_deletes_words() -> None:

@@ -11,7 +11,8 @@ import pytest
 
 from audit.errors import AuditError
 from audit.generators import sarcasm
-from audit.suite import SourceData, SuiteContext, SuiteSpec, cases_hash, generate, load_spec
+from audit.generators.lexicon import read_tsv
+from audit.suite import SourceData, SuiteContext, SuiteSpec, cases_hash, generate, load_spec, load_yaml_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "suites" / "data"
@@ -221,7 +222,7 @@ def test_every_frame_fits_every_situation(shipped_data) -> None:
     """The full product, not a sample: every sarcastic, sincere and plain sentence the data can make."""
     kinds, feelings, negative, positive = shipped_data
     texts = [kind.fill(p, s) for kind in kinds for p in kind.sarcastic for s in negative if p.fits_situation(s)]
-    texts += [kind.fill(p, s) for kind in kinds for p, s in sarcasm._literals_for(kind, positive)]
+    texts += [kind.fill(p, s) for kind in kinds for p, s in sarcasm.literals_for(kind, positive)]
     texts += [t.format(**s.slots()) for s in negative for _, t in sarcasm.plain_options(feelings, s)]
     assert len(texts) > 1000
     bad = {t: grammar_problems(t) for t in texts if grammar_problems(t)}
@@ -272,7 +273,7 @@ def test_mishaps_allow_anger_and_sadness() -> None:
 
 
 def test_every_situation_gives_its_reason() -> None:
-    rows = sarcasm.read_tsv(DATA / "sarcasm_situations.tsv", ["id", "reason"])
+    rows = read_tsv(DATA / "sarcasm_situations.tsv", ["id", "reason"])
     assert rows and all(len(r["reason"].split()) >= 2 for r in rows)
     assert _shipped_text("sarcasm_situations.tsv").startswith("# ")
     assert "Riloff" in _shipped_text("sarcasm_situations.tsv")
@@ -486,7 +487,7 @@ def test_a_phrase_that_names_a_time_is_span_bound(shipped_data) -> None:
 
 
 def test_every_situation_gives_the_reason_for_its_span() -> None:
-    rows = sarcasm.read_tsv(DATA / "sarcasm_situations.tsv", ["id", "span", "reason"])
+    rows = read_tsv(DATA / "sarcasm_situations.tsv", ["id", "span", "reason"])
     assert all(f"; {r['span']}: " in r["reason"] for r in rows)
     assert {r["span"] for r in rows} == {"moment", "day", "night", "period"}
     spans = {r["id"]: r["span"] for r in rows}
@@ -694,7 +695,7 @@ def test_feeling_words_declare_their_class(shipped_data) -> None:
     assert {w: labels[w] for w in expected} == {w: (label,) for w, label in expected.items()}
     # Every declared word is one some situation states (fear words went with the threats).
     assert {w for s in shipped_data[2] for w in s.feelings} == set(feelings)
-    raw = sarcasm.load_yaml_mapping(DATA / "sarcasm_templates.yaml")["feelings"]
+    raw = load_yaml_mapping(DATA / "sarcasm_templates.yaml")["feelings"]
     assert all(len(entry["reason"].split()) >= 3 for entry in raw.values())
 
 
@@ -735,7 +736,7 @@ def test_mismatched_feelings_are_never_said(shipped_data) -> None:
 
 
 def test_every_situation_gives_the_reason_for_its_feelings_and_badness() -> None:
-    rows = sarcasm.read_tsv(DATA / "sarcasm_situations.tsv", ["polarity", "feelings_reason", "bad_reason"])
+    rows = read_tsv(DATA / "sarcasm_situations.tsv", ["polarity", "feelings_reason", "bad_reason"])
     negative = [r for r in rows if r["polarity"] == "negative"]
     assert negative and all(len(r[c].split()) >= 4 for r in negative for c in ("feelings_reason", "bad_reason"))
 

@@ -1,8 +1,11 @@
 """The word lists and data-file readers that several rule families share, declared once.
 
-Closed-class words (negators, clause-linking conjunctions) and the per-class emotion lexicon are
-used by the negation, short and dialect generators; :func:`read_tsv` reads every TSV data file of
-the suites (a header line, ``#`` comment lines for provenance).
+Closed-class words (pronouns, auxiliaries, determiners, wh-words, negators, clause-linking
+conjunctions, the forms of "feel") are used by the negation, short, dialect and identity
+generators and by the discovered slices; a module that needs a narrower or wider set builds it
+from these with set operations, so each word class is written down once. The per-class emotion
+lexicon is read by :func:`load_lexicon`; :func:`read_tsv` reads every TSV data file of the suites
+(a header line, ``#`` comment lines for provenance).
 """
 from __future__ import annotations
 
@@ -15,21 +18,42 @@ from typing import Sequence
 from ..errors import AuditError
 from ..suite import load_yaml_mapping
 
-#: Conjunctions that link clauses: the scope of a negation and a clause's predicate end here.
-CONJUNCTIONS = frozenset(
-    "and but because cause cuz or though although while when whenever since until unless if then "
-    "after before whereas".split())
-#: Sentential negators: "not", "never" and the fused negated auxiliaries.
-NEGATORS = frozenset(
-    "not never aint dont doesnt didnt cant cannot wont wouldnt couldnt shouldnt mustnt isnt arent "
-    "wasnt werent havent hasnt hadnt neednt".split())
+#: Personal pronouns in their subject form.
+SUBJECT_PRONOUNS = frozenset("i you we they he she it".split())
+#: Personal pronouns in their object form.
+OBJECT_PRONOUNS = frozenset("me you him her it us them".split())
+#: The writer as the subject of a clause: "i" and the fused "im" and "ive" ("im so sad", "ive been
+#: feeling low"); not "id" ("i would": "id feel happy if ...").
+WRITER_SUBJECTS = frozenset({"i", "im", "ive"})
+#: Determiners that open a noun phrase: the articles, the demonstratives and the possessives.
+DETERMINERS = frozenset("the a an my your his her their our this that these those".split())
+#: Wh-words that open a question or a relative or embedded clause.
+WH_WORDS = frozenset("what why how who whom whose which where".split())
+#: The forms of "do", "be" and "have" that serve as auxiliaries.
+PRIMARY_AUXILIARIES = frozenset("do does did am is are was were have has had".split())
+#: The modal auxiliaries.
+MODALS = frozenset("can could will would shall should may might must".split())
+#: The fused negations of the common auxiliaries and modals, as the data spells them.
+NEGATED_AUXILIARIES = frozenset(
+    "dont doesnt didnt cant cannot wont wouldnt couldnt shouldnt isnt arent wasnt werent havent "
+    "hasnt hadnt".split())
+#: Sentential negators: "not", "never", "aint" and the fused negated auxiliaries and modals.
+NEGATORS = NEGATED_AUXILIARIES | frozenset("not never aint mustnt neednt".split())
 #: Words that negate what follows: the negators and the negative words (split forms such as
 #: "don t" are caught by :func:`has_negation` through their "t" token).
 NEGATION_WORDS = NEGATORS | frozenset(
     "no nothing nobody noone none nowhere neither nor without hardly barely scarcely".split())
+#: Conjunctions that link clauses: the scope of a negation and a clause's predicate end here.
+CONJUNCTIONS = frozenset(
+    "and but because cause cuz or though although while when whenever since until unless if then "
+    "after before whereas".split())
+#: Forms of "feel".
+FEEL_VERBS = frozenset("feel feels felt feeling feelin".split())
+#: Words of a web link ("a href http www ...").
+LINK_WORDS = frozenset("http https href www".split())
 #: Web-page debris that scraped posts carry as words ("a href http ...", "br style color",
 #: "rel bookmark permalink", "hellip"): text holding it is not a plain sentence.
-MARKUP_WORDS = frozenset("http https href www html br nbsp amp hellip rel permalink".split())
+MARKUP_WORDS = LINK_WORDS | frozenset("html br nbsp amp hellip rel permalink".split())
 #: Misspelt fused negations, as posts write them: a negatable auxiliary (or a clipped spelling of
 #: one, "di", "cud", "shud", "hav") run together with a garbled "nt"/"not" ("didint", "dint",
 #: "dident", "donot", "doesent", "dosnt", "havnt", "dontt"), and "dnt", "dunno".
@@ -115,8 +139,6 @@ def load_mixed_words(path: Path) -> frozenset[str]:
             raise AuditError(f"lexicon {path}: {word!r} is listed under {MIXED_KEY!r} and "
                              "under a class")
     return frozenset(words)
-
-
 
 
 def read_tsv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:

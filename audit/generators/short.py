@@ -45,11 +45,9 @@ from ..errors import AuditError
 from ..metrics import rate_with_ci
 from ..suite import Case, Expectation, GeneratedSuite, SourceData, SuiteContext
 from .base import Perturbation, Perturbed, derive_cases
-from .lexicon import CONJUNCTIONS, ClassWords, has_negation, load_lexicon, load_mixed_words
+from .lexicon import (CONJUNCTIONS, FEEL_VERBS, WRITER_SUBJECTS, ClassWords, has_negation, load_lexicon,
+                      load_mixed_words)
 
-#: Forms of "feel": the only heads after which a judging word names a feeling ("i feel stupid",
-#: against "i was stupid").
-FEEL_VERBS = frozenset("feel feels felt feeling feelin".split())
 #: Words after which an emotion word is a feeling of the head's subject: "feel", copulas,
 #: "get"/"become"/"seem" ("i feel sad", "im sad", "i got mad", "she seemed upset"). Whose
 #: feeling it is, :func:`writer_feels` decides: a case needs the writer's, so a third-person
@@ -57,9 +55,6 @@ FEEL_VERBS = frozenset("feel feels felt feeling feelin".split())
 FEELING_HEADS = FEEL_VERBS | frozenset(
     "am im m was were is are be been being get gets got getting become becomes became seem seems "
     "seemed".split())
-#: The writer as the subject of a feeling clause: "i" and the fused "im" and "ive" ("im so sad",
-#: "ive been feeling low"); not "id" ("i would": "id feel happy if ...").
-WRITER_SUBJECTS = frozenset("i im ive".split())
 #: Heads that hold their own subject ("im" = "i am").
 FUSED_HEADS = frozenset({"im"})
 #: Verbs whose object "me" is the one who feels ("it makes me happy", "it left me feeling
