@@ -10,7 +10,8 @@ probabilities; on reading, a row is used only if the checksum matches and the pr
 ``n_labels`` finite numbers in [0, 1] summing to 1 (within :data:`SUM_TOLERANCE`). A row that
 fails is deleted, recomputed and counted (``rejected``). A file that is not a cache of this
 format (garbage pages, another program's tables, an older layout) is moved aside to
-``predictions.sqlite.corrupt`` and rebuilt (counted in ``rebuilt``). The checksum detects
+``predictions.sqlite.corrupt`` and rebuilt (counted in ``rebuilt``; :class:`audit.store.SqliteFile`,
+which the cache folder's other file, ``artifacts.sqlite``, shares). The checksum detects
 corruption and edits that do not recompute it; it is not a defence against a forger who does.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 
 from .errors import AuditError
 from .model import Classifier
+from .store import SqliteFile, blob_checksum, key_batches
 
 #: Texts tokenized and predicted at a time, and stored per cache transaction: bounds memory and
 #: the work an interrupted run loses.
@@ -35,9 +37,6 @@ SCHEMA_VERSION = 2
 #: Largest distance of a cached row's sum from 1 (float32 softmax rounding is about 1e-7).
 SUM_TOLERANCE = 1e-5
 FILE_NAME = "predictions.sqlite"
-_COLUMNS = ["model", "text", "probs", "checksum"]
-#: SQLite result codes of a damaged file: SQLITE_CORRUPT, SQLITE_NOTADB.
-_CORRUPT_CODES = (11, 26)
 #: Texts named in the error about non-finite model outputs.
 _SHOWN = 3
 
@@ -56,7 +55,7 @@ def _text_key(text: str) -> str:
 
 def row_checksum(model_key: str, text_key: str, blob: bytes) -> bytes:
     """sha256 binding a row's probabilities to its model and text (a blob moved to another row fails)."""
-    return hashlib.sha256(f"{model_key}\0{text_key}\0".encode() + blob).digest()
+    return blob_checksum(model_key, text_key, blob=blob)
 
 
 def valid_probs(probs: np.ndarray, n_labels: int) -> bool:
@@ -65,86 +64,23 @@ def valid_probs(probs: np.ndarray, n_labels: int) -> bool:
             and bool((probs <= 1).all()) and abs(float(probs.sum()) - 1.0) <= SUM_TOLERANCE)
 
 
-def _is_corrupt(exc: sqlite3.Error) -> bool:
-    """Whether an SQLite error means the file is damaged or not a database at all."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in _CORRUPT_CODES
-    text = str(exc).lower()
-    return "malformed" in text or "not a database" in text
-
-
-class PredictionCache:
+class PredictionCache(SqliteFile):
     """Probabilities by (model key, text) in ``<folder>/predictions.sqlite``.
 
     ``rejected`` counts rows refused on reading; ``rebuilt`` counts files moved aside and rebuilt.
     """
 
+    FILE_NAME = FILE_NAME
+    WHAT = "prediction cache"
+    TABLE = "predictions"
+    COLUMNS = (("model", "TEXT"), ("text", "TEXT"), ("probs", "BLOB"), ("checksum", "BLOB"))
+    SCHEMA_VERSION = SCHEMA_VERSION
+
     def __init__(self, folder: Path, model_key: str, n_labels: int) -> None:
-        self.path = folder / FILE_NAME
         self.model_key = model_key
         self.n_labels = n_labels
         self.rejected = 0
-        self.rebuilt = 0
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise AuditError(f"cannot create the prediction cache folder {folder}: {exc.strerror or exc}") from exc
-        self.db = self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        """Connect and make sure the file holds this layout; rebuild it once when it does not."""
-        for attempt in range(2):
-            db = None
-            try:
-                db = sqlite3.connect(self.path, timeout=60)
-                if self._layout_ok(db):
-                    return db
-            except sqlite3.Error as exc:
-                if not _is_corrupt(exc) or attempt:
-                    if db is not None:
-                        db.close()
-                    raise self._error(exc) from exc
-            if db is not None:
-                db.close()
-            self._move_aside()
-        raise AuditError(f"prediction cache {self.path} could not be rebuilt; delete it or use --no-cache")
-
-    def _layout_ok(self, db: sqlite3.Connection) -> bool:
-        """Create the table in an empty file; ``False`` when the file holds anything else."""
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        if not tables and version == 0:  # a new file (another run may be creating it too)
-            with db:
-                db.execute("CREATE TABLE IF NOT EXISTS predictions (model TEXT NOT NULL, text TEXT NOT NULL, "
-                           "probs BLOB NOT NULL, checksum BLOB NOT NULL, PRIMARY KEY (model, text))")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            version, tables = SCHEMA_VERSION, ["predictions"]
-        columns = [row[1] for row in db.execute("PRAGMA table_info(predictions)")]
-        return version == SCHEMA_VERSION and tables == ["predictions"] and columns == _COLUMNS
-
-    def _move_aside(self) -> None:
-        """Move a damaged or foreign file (and any journal beside it) to ``*.corrupt``."""
-        try:
-            for suffix in ("", "-journal", "-wal", "-shm"):
-                source = self.path.with_name(self.path.name + suffix)
-                if source.exists():
-                    os.replace(source, self.path.with_name(self.path.name + suffix + ".corrupt"))
-        except OSError as exc:
-            raise AuditError(f"prediction cache {self.path} is damaged and cannot be moved aside "
-                             f"({exc.strerror or exc}); delete it or use --no-cache") from exc
-        self.rebuilt += 1
-
-    def _error(self, exc: sqlite3.Error) -> AuditError:
-        return AuditError(f"prediction cache {self.path}: {exc}; use --no-cache or another --cache-dir")
-
-    def _recover(self, exc: sqlite3.Error) -> None:
-        """After an error while reading or writing: rebuild a damaged file, else give up with one line."""
-        if not _is_corrupt(exc):
-            raise self._error(exc) from exc
-        self.db.close()
-        self._move_aside()
-        self.db = self._open()
+        super().__init__(folder)
 
     def get(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """Cached probabilities for whichever of ``texts`` are present and intact; rows that fail
@@ -153,15 +89,13 @@ class PredictionCache:
         try:
             return self._get(keys)
         except sqlite3.Error as exc:
-            self._recover(exc)
+            self.recover(exc)
             return {}
 
     def _get(self, keys: dict[str, str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         bad: list[str] = []
-        items = list(keys.items())
-        for start in range(0, len(items), 500):
-            part = dict(items[start:start + 500])
+        for part in key_batches(list(keys)):
             marks = ",".join("?" * len(part))
             rows = self.db.execute(f"SELECT text, probs, checksum FROM predictions WHERE model = ? AND text IN ({marks})",
                                    [self.model_key, *part]).fetchall()
@@ -170,7 +104,7 @@ class PredictionCache:
                 if probs is None:
                     bad.append(key)
                 else:
-                    found[part[key]] = probs
+                    found[keys[key]] = probs
         if bad:
             self.rejected += len(bad)
             with self.db:
@@ -195,18 +129,7 @@ class PredictionCache:
             if valid_probs(row, self.n_labels):
                 key, blob = _text_key(text), row.tobytes()
                 rows.append((self.model_key, key, blob, row_checksum(self.model_key, key, blob)))
-        for attempt in range(2):
-            try:
-                with self.db:
-                    self.db.executemany("INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?)", rows)
-                return
-            except sqlite3.Error as exc:
-                if attempt:
-                    raise self._error(exc) from exc
-                self._recover(exc)
-
-    def close(self) -> None:
-        self.db.close()
+        self.write("INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?)", rows)
 
 
 def check_finite(texts: Sequence[str], probs: np.ndarray) -> None:

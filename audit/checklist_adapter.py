@@ -111,6 +111,18 @@ def _jsonable(meta: Any) -> dict[str, Any]:
     return {str(k): v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in meta.items()}
 
 
+def _examples(entry: Mapping[str, Any]) -> list[str]:
+    """Every example text of one collected test, in CheckList's order."""
+    examples, _ = entry["test"].example_list_and_indices()
+    return _as_texts(entry["name"], examples)
+
+
+def checklist_texts(suite: Any) -> list[str]:
+    """Every example text of a CheckList suite (or single test), as :func:`run_checklist_suite`
+    predicts them: an audit adds them to its one inference pass, through the cache."""
+    return [text for entry in _collect_tests(suite) for text in _examples(entry)]
+
+
 def _texts_of(data: Any) -> list[str]:
     """The texts of one test case: a single text, or a list of texts."""
     return list(data) if isinstance(data, _SEQUENCES) else [data]
@@ -232,8 +244,7 @@ def run_checklist_suite(
     batches: list[list[str]] = []
     for entry in tests:
         _check_labels(entry["name"], entry["test"], len(labels))
-        examples, _ = entry["test"].example_list_and_indices()
-        batches.append(_as_texts(entry["name"], examples))
+        batches.append(_examples(entry))
     texts = [t for batch in batches for t in batch]
     keys = input_keys(texts) if input_keys is not None else {t: whitespace_key(t) for t in texts}
     probs = np.asarray(predict_proba(texts), dtype=np.float64)

@@ -13,7 +13,6 @@ safetensors weights are loaded unless pickle weights are explicitly allowed.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 import warnings
@@ -23,8 +22,9 @@ from typing import Any, Callable, Hashable, Protocol, Sequence
 
 import numpy as np
 
-from . import hub
 from .errors import AuditError
+from .model_files import (check_settings, pick_device, prediction_key, resolve_model_dir, sha256_files, tokenizer_files,
+                          weight_files)
 
 DEFAULT_MODEL = "Sathwik3/distilbert-emotion-classifier"
 #: Default tokens per batch (batch rows x token length). Every batch holds texts of one token
@@ -40,7 +40,6 @@ CHARS_PER_TOKEN = 32
 #: How far past the cut to look for whitespace to cut at (a cut inside a word could change it).
 _CUT_WINDOW = 1000
 _SPACE = re.compile(r"\s")
-_PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
 
 
 class Classifier(Protocol):
@@ -58,6 +57,21 @@ class Classifier(Protocol):
         """What the model reads of each text, as a hashable key: two texts with equal keys are the
         same input, so a case whose key equals its source's cannot test anything (a no-op).
         Optional: a classifier without it is compared on :func:`whitespace_key`."""
+
+    def cache_key(self) -> str | None:
+        """What every prediction depends on besides the text (weights, tokenizer, settings): the
+        key of its rows in the prediction cache. Optional: a classifier without it, or whose key
+        is None, is never cached (a callable's behaviour cannot be hashed)."""
+
+    def token_lengths(self, texts: Sequence[str]) -> list[int]:
+        """Each text's length in model tokens, counted up to ``max_length + 1`` (enough to tell
+        which texts are truncated). Optional: without it ``dataset.n_truncated`` is null."""
+
+
+def cache_key_of(classifier: Classifier) -> str | None:
+    """The classifier's prediction cache key, or None when it has none (see :class:`Classifier`)."""
+    key = getattr(classifier, "cache_key", None)
+    return key() if key is not None else None
 
 
 def whitespace_key(text: str) -> str:
@@ -97,76 +111,12 @@ class CallableClassifier:
         return [normalize(text) for text in texts]
 
 
-def sha256_files(paths: Sequence[Path]) -> str:
-    """sha256 over the files' names and bytes, in name order."""
-    h = hashlib.sha256()
-    for path in sorted(paths, key=lambda p: p.name):
-        h.update(path.name.encode() + b"\0")
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()
-
-
-def resolve_model_dir(model: str, *, offline: bool = False, revision: str | None = None) -> Path:
-    """A local folder holding the model: ``model`` itself, or a Hub snapshot downloaded to the cache."""
-    path = Path(model).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise AuditError(f"model path is not a folder: {model}")
-        if not (path / "config.json").is_file():
-            raise AuditError(f"model folder has no config.json: {model}")
-        return path
-    if not hub.is_hub_id(model):
-        raise AuditError(f"model path not found: {model}")
-    online = hub.prepare(offline)
-    try:
-        from huggingface_hub import snapshot_download
-
-        return Path(snapshot_download(model, revision=revision,
-                                      allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model",
-                                                      "*.bin", "*.bin.index.json"]))
-    except Exception as exc:  # network errors, missing repos and gated repos all end here
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        where = "" if online else "the Hub is not reachable or offline mode is on, and it is not cached; "
-        raise AuditError(f"cannot load model {model!r} from the Hub: {where}{reason[:200]}; "
-                         f"pass a local model folder with --model") from exc
-
-
-def weight_files(folder: Path, allow_pickle: bool) -> tuple[list[Path], bool]:
-    """The weight files to load and whether they are safetensors; refuses pickle unless allowed."""
-    safe = sorted(folder.glob("*.safetensors"))
-    if safe:
-        return safe, True
-    pickled = [folder / name for name in _PICKLE_WEIGHTS if (folder / name).is_file()]
-    pickled += sorted(folder.glob("pytorch_model-*.bin"))
-    if not pickled:
-        raise AuditError(f"no model weights in {folder} (expected model.safetensors)")
-    if not allow_pickle:
-        raise AuditError(f"{folder} has only pickle weights ({pickled[0].name}), which can run code when "
-                         f"loaded; convert them to safetensors or pass --allow-pickle if you trust them")
-    return pickled, False
-
-
-def pick_device(device: str) -> str:
-    """``auto`` means CUDA when available, else CPU; an explicit ``cuda`` without a GPU is an error."""
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise AuditError("--device cuda was asked for but no CUDA device is available")
-    if device not in ("cpu", "cuda"):
-        raise AuditError(f"unknown device {device!r} (use auto, cpu or cuda)")
-    return device
-
-
 @dataclass
 class TransformersClassifier:
     """A Hugging Face sequence classifier run in sorted token-budget batches.
 
-    ``labels`` is set by the caller after label mapping (see :mod:`audit.labels`); before that it
-    holds the model's own ``id2label`` names.
+    ``labels`` are the model's own ``id2label`` names, in output order; the audit maps them to the
+    data's label names without changing them (see :mod:`audit.labels`).
     """
 
     model_id: str
@@ -200,21 +150,18 @@ class TransformersClassifier:
         trust_remote_code: bool = False,
         allow_pickle: bool = False,
         progress: bool = True,
+        weights_sha256: str | None = None,
     ) -> "TransformersClassifier":
-        """Load tokenizer and model from a local folder or Hub id onto ``device``."""
+        """Load tokenizer and model from a local folder or Hub id onto ``device``
+        (``weights_sha256``: the weight files' hash, when the caller has just computed it)."""
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         from . import fastpath  # torch, like transformers, is imported only when a model loads
 
-        if max_length < 2:
-            raise AuditError(f"--max-length must be at least 2, got {max_length}")
-        if batch_size is not None and batch_size < 1:
-            raise AuditError(f"--batch-size must be at least 1, got {batch_size}")
+        check_settings(max_length=max_length, batch_size=batch_size, dtype=dtype)
         dtypes = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
-        if dtype not in dtypes:
-            raise AuditError(f"unknown dtype {dtype!r} (use {', '.join(dtypes)})")
         device = pick_device(device)
         folder = resolve_model_dir(model, offline=offline)
         files, safetensors = weight_files(folder, allow_pickle)
@@ -243,17 +190,20 @@ class TransformersClassifier:
         labels = [str(net.config.id2label[i]) for i in range(net.config.num_labels)]
         return cls(model_id=model, folder=folder, model=net, tokenizer=tokenizer, device=device, dtype=dtype,
                    max_length=max_length, batch_size=batch_size or BATCH_SIZE[device],
-                   token_budget=token_budget or TOKEN_BUDGET[device], weights_sha256=sha256_files(files),
+                   token_budget=token_budget or TOKEN_BUDGET[device], weights_sha256=weights_sha256 or sha256_files(files),
                    safetensors=safetensors, labels=labels, progress=progress, cls_only_last_layer=cls_only)
 
-    def cache_key(self) -> str:
-        """What the predictions depend on besides the text: weights, tokenizer, max length, dtype,
-        device, and the batch shapes (which set the last bits of every probability)."""
-        tok_files = [p for p in self.folder.iterdir()
-                     if p.is_file() and ("token" in p.name or p.name in ("vocab.txt", "merges.txt", "spm.model"))]
-        parts = [self.weights_sha256, sha256_files(tok_files), str(self.max_length), self.dtype, self.device,
-                 "cls-only" if self.cls_only_last_layer else "full", f"rows={self.batch_size}/{self.token_budget}"]
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    def cache_key(self, device: str | None = None) -> str:
+        """The prediction cache key (:func:`~audit.model_files.prediction_key`); ``device``: the
+        key this model would have on another device, as a Ray engine's actors run it."""
+        return prediction_key(weights_sha256=self.weights_sha256, tokenizer_sha256=self.tokenizer_sha256(),
+                              max_length=self.max_length, dtype=self.dtype, device=device or self.device,
+                              cls_only_last_layer=self.cls_only_last_layer, batch_size=self.batch_size,
+                              token_budget=self.token_budget)
+
+    def tokenizer_sha256(self) -> str:
+        """sha256 of the tokenizer's files."""
+        return sha256_files(tokenizer_files(self.folder))
 
     def describe(self) -> dict[str, Any]:
         config = self.model.config

@@ -83,23 +83,11 @@ def generator_fingerprint(spec: SuiteSpec) -> str:
     """
     h = hashlib.sha256()
     by_name = attrgetter("name")  # the same order wherever the files are installed
-    files = [spec.path, *sorted(_param_files(spec.params, spec.data_dir), key=by_name),
+    files = [spec.path, *sorted(spec.data_files(), key=by_name),
              *sorted(_module_files(generator_module(spec)), key=by_name)]
     for path in files:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
-
-
-def _param_files(value: Any, folder: Path) -> set[Path]:
-    """Files named (relative to ``folder``) by the string values anywhere in ``value``."""
-    if isinstance(value, str):
-        path = folder / value
-        return {path.resolve()} if path.is_file() else set()
-    if isinstance(value, Mapping):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        return set().union(*(_param_files(v, folder) for v in value))
-    return set()
 
 
 def _module_files(generator: Any) -> set[Path]:

@@ -7,34 +7,38 @@ from __future__ import annotations
 
 import platform
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from . import __version__
 from .bias import combine as combine_bias, disaggregate
-from .checklist_adapter import run_checklist_suite
+from .checklist_adapter import checklist_texts, run_checklist_suite
 from .cache import CHUNK, PredictionCache, default_cache_dir, predict_unique
 from .data import DEFAULT_DATASET, Dataset, load_data
-from .engines import Engine, RaySettings, check_engine, make_engine
+from .engines import Engine, make_engine
 from .errors import AuditError
 from .label_issues import find_label_issues
 from .labels import LabelMapping, dataset_label_order, gold_indices, model_labels
 from .metrics import classification_metrics
-from .model import DEFAULT_MODEL, Classifier, TransformersClassifier
+from .lazy_model import LazyClassifier
+from .model import DEFAULT_MODEL, Classifier, cache_key_of
+from .options import Options
 from .noop import input_keys, noop_ids
 from .resources import resource_dir
 from .results import SCHEMA_VERSION
 from .review import load_review, review_path, source_sha256, validity
 from .slices import discover_slices
-from .suite import (GeneratedSuite, SourceData, SuiteContext, SuiteSpec, all_texts, discover, generate,
-                    generator_module, score_suite)
-from .train_check import describe_train, evidence, find_train_split, has_hook, train_source
+from .store import ArtifactStore, fingerprint, installed_versions, memoized, package_fingerprint, tree_fingerprint
+from .suite import (GeneratedSuite, SourceData, SuiteContext, SuiteSpec, all_texts, discover, generator_module,
+                    score_suite)
+from .suite_cache import cached_evidence, cached_generate
+from .train_check import describe_train, find_train_split, has_hook, train_source
 
 _VERSIONED = ("torch", "transformers", "tokenizers", "numpy", "scipy", "scikit-learn", "datasets")
 
@@ -49,7 +53,8 @@ class Audit:
 
 @dataclass
 class Plan:
-    """Everything decided before inference: data, model, labels, generated suites, texts to run."""
+    """Everything decided before inference: data, model, labels, generated suites, texts to run,
+    and the artifact store (None without the cache) that suites and evidence are kept in."""
 
     dataset: Dataset
     classifier: Classifier
@@ -59,6 +64,8 @@ class Plan:
     texts: list[str]
     timings: dict[str, float]
     source: SourceData
+    store: ArtifactStore | None
+    data_sha256: str
 
     @property
     def labels(self) -> list[str]:
@@ -80,111 +87,56 @@ def select_suites(names: Sequence[str], specs: dict[str, SuiteSpec]) -> list[Sui
     return [specs[n] for n in dict.fromkeys(names)]
 
 
-def library_versions() -> dict[str, str]:
-    """Versions of Python and the libraries whose behaviour the numbers depend on."""
-    versions = {"python": platform.python_version(), "emotion-audit": __version__}
-    for name in _VERSIONED:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
-
-
-@dataclass(frozen=True)
-class Options:
-    """Every setting of an audit (the ``emotion-audit run`` flags), with their defaults.
-
-    Data: ``split``, ``text_column``, ``label_column``, ``group_columns`` (disaggregated metrics),
-    ``label_names`` (the data's label order, for integer labels or generic model labels),
-    ``strict`` (empty texts are errors). Suites: ``suites`` (names or ``["all"]``), ``suites_dirs``.
-    Model: ``device``, ``dtype``, ``batch_size`` (default by device: 64 on CPU, 1,024 on CUDA),
-    ``max_length``, ``offline``,
-    ``trust_remote_code``, ``allow_pickle``. Statistics: ``seed`` (every random choice derives from
-    it), ``n_resamples`` (bootstrap, at least 1000). Cache: ``use_cache``, ``cache_dir``. Training
-    evidence (:mod:`audit.train_check`): ``train_data`` (a path, Hub id or :class:`Dataset`; by
-    default the data's own train split when it has one), ``train_check`` (False skips it).
-    Discoveries on the split: ``label_issues`` (False skips the search for suspected label errors,
-    :mod:`audit.label_issues`); discovered slices (:mod:`audit.slices`) always run. Inference
-    engine (:mod:`audit.engines`): ``engine`` (``local`` or ``ray``), and for Ray ``ray_address``,
-    ``ray_actors``, ``ray_gpus_per_actor``.
-    """
-
-    split: str = "test"
-    text_column: str = "text"
-    label_column: str = "label"
-    group_columns: tuple[str, ...] = ()
-    label_names: tuple[str, ...] | None = None
-    strict: bool = False
-    suites: tuple[str, ...] = ()
-    suites_dirs: tuple[Path, ...] = ()
-    device: str = "auto"
-    dtype: str = "float32"
-    batch_size: int | None = None
-    max_length: int = 512
-    offline: bool = False
-    trust_remote_code: bool = False
-    allow_pickle: bool = False
-    seed: int = 0
-    n_resamples: int = 1000
-    use_cache: bool = True
-    cache_dir: Path | None = None
-    progress: bool = True
-    train_data: str | Dataset | None = None
-    train_check: bool = True
-    label_issues: bool = True
-    engine: str = "local"
-    ray_address: str | None = None
-    ray_actors: int | None = None
-    ray_gpus_per_actor: float = 0.0
-
-    @property
-    def ray(self) -> RaySettings:
-        """The Ray engine's settings."""
-        return RaySettings(self.ray_address, self.ray_actors, self.ray_gpus_per_actor)
-
-    def __post_init__(self) -> None:
-        # Accept lists and strings from Python callers; store the documented types.
-        fix = partial(object.__setattr__, self)
-        fix("group_columns", tuple(self.group_columns))
-        fix("suites", tuple(self.suites))
-        fix("suites_dirs", tuple(Path(p) for p in self.suites_dirs))
-        if self.label_names is not None:
-            fix("label_names", tuple(self.label_names))
-        if self.cache_dir is not None:
-            fix("cache_dir", Path(self.cache_dir))
-        if self.n_resamples < 1000:
-            raise AuditError(f"--bootstrap must be at least 1000 resamples, got {self.n_resamples}")
-        check_engine(self.engine, self.ray)
+def library_versions(names: Sequence[str] = _VERSIONED) -> dict[str, str]:
+    """Versions of Python and the libraries whose behaviour the numbers depend on (``names``)."""
+    installed = {name: version for name, version in installed_versions(names).items() if version is not None}
+    return {"python": platform.python_version(), "emotion-audit": __version__, **installed}
 
 
 def plan_audit(model: str | Classifier, data: str | Dataset, options: Options) -> Plan:
-    """Load data and model, map labels and generate the suites: everything before inference."""
+    """Load data and model, map labels and generate the suites: everything before inference.
+
+    A model named by a string is a :class:`~audit.lazy_model.LazyClassifier`: with the cache,
+    loaded only when something is not in it. The caller's classifier is used as it is (its
+    ``labels`` are never changed: the mapped names are the plan's)."""
     o = options
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    store = ArtifactStore(o.cache_dir or default_cache_dir()) if o.use_cache else None
     dataset = data if isinstance(data, Dataset) else load_data(
         data, split=o.split, text_column=o.text_column, label_column=o.label_column,
         group_columns=o.group_columns, offline=o.offline, strict=o.strict)
-    clf: Classifier = model if not isinstance(model, str) else TransformersClassifier.load(
-        model, device=o.device, dtype=o.dtype, max_length=o.max_length, batch_size=o.batch_size,
-        offline=o.offline, trust_remote_code=o.trust_remote_code, allow_pickle=o.allow_pickle, progress=o.progress)
+    clf: Classifier = model if not isinstance(model, str) else LazyClassifier(model, o.loading, store)
     order = dataset_label_order(dataset.labels, o.label_names or dataset.label_names)
     mapping = model_labels(dict(enumerate(clf.labels)), order)
-    clf.labels = list(mapping.labels)
     labels = list(mapping.labels)
     gold = gold_indices(dataset.labels, labels, order)
-    timings["load_s"] = time.perf_counter() - started
+    timings["load_s"] = time.perf_counter() - started - _loading(clf)
 
-    t = time.perf_counter()
-    source = source_of(dataset, labels, gold)
-    specs = select_suites(o.suites, available_suites(o.suites_dirs)) if o.suites else []
-    generated = [(spec, generate(spec, source, labels, o.seed)) for spec in specs]
-    texts = list(dataset.texts)
-    for _, suite in generated:
-        texts += all_texts(suite.cases)
-    timings["generate_s"] = time.perf_counter() - t
-    return Plan(dataset, clf, mapping, gold, generated, texts, timings, source)
+    with _timed(timings, "generate_s", clf):
+        source = source_of(dataset, labels, gold)
+        data_sha = source_sha256(source)
+        specs = select_suites(o.suites, available_suites(o.suites_dirs)) if o.suites else []
+        generated = [(spec, cached_generate(spec, source, labels, o.seed, store, data_sha)) for spec in specs]
+        texts = list(dataset.texts)
+        for _, suite in generated:
+            texts += all_texts(suite.cases)
+    return Plan(dataset, clf, mapping, gold, generated, texts, timings, source, store, data_sha)
+
+
+def _loading(classifier: Classifier) -> float:
+    """Seconds the classifier has spent loading its model (a
+    :class:`~audit.lazy_model.LazyClassifier`'s ``load_s``; 0 for a classifier given loaded)."""
+    return float(getattr(classifier, "load_s", 0.0))
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str, classifier: Classifier) -> Iterator[None]:
+    """Time the block into ``timings[name]``, less the seconds the classifier spent loading its
+    model in it, which ``model_load_s`` counts instead."""
+    started, loading = time.perf_counter(), _loading(classifier)
+    yield
+    timings[name] = time.perf_counter() - started - (_loading(classifier) - loading)
 
 
 def source_of(dataset: Dataset, labels: Sequence[str], gold: Sequence[int | None]) -> SourceData:
@@ -250,38 +202,27 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
     except TypeError as exc:
         raise AuditError(f"evaluate: {exc}") from exc
     started = time.perf_counter()
+    checklist = dict(checklist or {})
     plan = plan_audit(model, data, o)
     timings = plan.timings
-    t = time.perf_counter()
-    engine = plan_engine(plan, o)
-    probs_by_text, counts = predict_plan(plan, o, engine)
-    timings["inference_s"] = time.perf_counter() - t
+    for checklist_suite in checklist.values():  # predicted in the one pass, through the cache
+        plan.texts += checklist_texts(checklist_suite)
+    with _timed(timings, "inference_s", plan.classifier):
+        engine = plan_engine(plan, o)
+        probs_by_text, counts = predict_plan(plan, o, engine)
 
-    t = time.perf_counter()
-    test_section, records = _score_split(plan, probs_by_text, o)
-    sections = {"test": test_section}
-    data_sha = source_sha256(plan.source)
-    keys = input_keys(plan.classifier, (t for _, suite in plan.generated for t in all_texts(suite.cases)))
-    for spec, suite in plan.generated:
-        module = generator_module(spec)
-        section, suite_records = score_suite(
-            spec, suite, plan.labels, probs_by_text.__getitem__, seed=o.seed, n_resamples=o.n_resamples,
-            breakdown=spec.params.get("breakdown", ()), extra=getattr(module, "summarize", None),
-            noop=noop_ids(suite.cases, keys))
-        section["validity"] = validity(load_review(review_path(spec)), spec, cases_sha256=section["cases_sha256"],
-                                       data_sha256=data_sha, seed=o.seed)
-        sections[spec.name] = section
-        records += suite_records
-    for name, checklist_suite in (checklist or {}).items():
-        section, suite_records = run_checklist_suite(
-            checklist_suite, lambda texts: _predict_list(plan, texts), plan.labels, suite_name=f"checklist_{name}",
-            input_keys=partial(input_keys, plan.classifier))
-        sections[f"checklist_{name}"] = section
-        records += suite_records
-    bias = _bias_section(plan, sections, records, o)
-    train = _train_evidence(plan, data, sections, o)
-    timings["metrics_s"] = time.perf_counter() - t
+    with _timed(timings, "metrics_s", plan.classifier):
+        sections, records = _score_suites(plan, probs_by_text, o)
+        for name, checklist_suite in checklist.items():
+            section, suite_records = run_checklist_suite(
+                checklist_suite, partial(_stacked, probs_by_text, len(plan.labels)), plan.labels,
+                suite_name=f"checklist_{name}", input_keys=partial(input_keys, plan.classifier))
+            sections[f"checklist_{name}"] = section
+            records += suite_records
+        bias = _bias_section(plan, sections, records, o)
+        dataset = {**_dataset_section(plan, o), "train": _train_evidence(plan, data, sections, o)}
     discoveries = _discoveries(plan, probs_by_text, o, timings)
+    timings["model_load_s"] = _loading(plan.classifier)
     timings["total_s"] = time.perf_counter() - started
     results: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -291,17 +232,39 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
                 "engine": engine.describe()},
         "model": {**plan.classifier.describe(), "labels": plan.labels,
                   "label_mapping_assumed": plan.mapping.assumed, "label_mapping_note": plan.mapping.note},
-        "dataset": {**_dataset_section(plan, o), "train": train},
+        "dataset": dataset,
         "config": {"seed": o.seed, "batch_size": getattr(plan.classifier, "batch_size", o.batch_size),
                    "max_length": getattr(plan.classifier, "max_length", o.max_length),
                    "bootstrap_resamples": o.n_resamples, "suites": [spec.name for spec, _ in plan.generated],
                    "versions": library_versions()},
         "suites": sections,
     }
+    if plan.store is not None:
+        results["run"]["artifacts"] = {"rejected": plan.store.rejected, "rebuilt": plan.store.rebuilt}
     if bias is not None:
         results["bias"] = bias
     results.update(discoveries)
     return Audit(results=results, records=records)
+
+
+def _score_suites(plan: Plan, probs_by_text: dict[str, np.ndarray],
+                  o: Options) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The split's section and each generated suite's (with its review as ``validity``), and the
+    per-case records of all of them."""
+    test_section, records = _score_split(plan, probs_by_text, o)
+    sections = {"test": test_section}
+    keys = input_keys(plan.classifier, (t for _, suite in plan.generated for t in all_texts(suite.cases)))
+    for spec, suite in plan.generated:
+        module = generator_module(spec)
+        section, suite_records = score_suite(
+            spec, suite, plan.labels, probs_by_text.__getitem__, seed=o.seed, n_resamples=o.n_resamples,
+            breakdown=spec.params.get("breakdown", ()), extra=getattr(module, "summarize", None),
+            noop=noop_ids(suite.cases, keys))
+        section["validity"] = validity(load_review(review_path(spec)), spec, cases_sha256=section["cases_sha256"],
+                                       data_sha256=plan.data_sha256, seed=o.seed)
+        sections[spec.name] = section
+        records += suite_records
+    return sections, records
 
 
 def _train_evidence(plan: Plan, data: str | Dataset, sections: dict[str, Any], o: Options) -> dict[str, Any] | None:
@@ -319,37 +282,52 @@ def _train_evidence(plan: Plan, data: str | Dataset, sections: dict[str, Any], o
     if train is None:
         return None
     source = train_source(train, plan.labels, o.label_names, automatic)
+    train_sha = source_sha256(source)
     for spec in hooked:
-        sections[spec.name]["train_evidence"] = evidence(SuiteContext(spec, plan.source, plan.labels, o.seed), source)
+        sections[spec.name]["train_evidence"] = cached_evidence(
+            SuiteContext(spec, plan.source, plan.labels, o.seed), source, plan.store, data_sha256=plan.data_sha256,
+            train_sha256=train_sha)
     return describe_train(train, source)
 
 
 def _discoveries(plan: Plan, probs_by_text: dict[str, np.ndarray], o: Options,
                  timings: dict[str, float]) -> dict[str, Any]:
     """``label_issues`` (None when ``o.label_issues`` is off) and ``slices`` of the split, each
-    timed into ``timings``."""
-    probs = np.stack([probs_by_text[x] for x in plan.dataset.texts])
+    timed into ``timings``. Both depend only on the predictions, the data, the seed (and for slices
+    the shipped word lists), so with a cacheable model they are kept in the artifact store: the
+    imports of cleanlab and scipy.stats alone take well over a second."""
+    probs = _stacked(probs_by_text, len(plan.labels), plan.dataset.texts)
+    model_key = cache_key_of(plan.classifier)
+    inputs = {"model": model_key, "data": plan.data_sha256, "labels": plan.labels, "seed": o.seed,
+              "n_resamples": o.n_resamples, "code": package_fingerprint(),
+              "versions": library_versions((*_VERSIONED, "cleanlab"))}
+
+    def through_store(kind: str, make: Callable[[], Any], **more: Any) -> Any:
+        key = None if model_key is None else fingerprint({**inputs, **more})
+        return memoized(plan.store, kind, key, make, encode=lambda found: found, decode=lambda found: found)
+
     out: dict[str, Any] = {"label_issues": None}
     t = time.perf_counter()
     if o.label_issues:
-        out["label_issues"] = find_label_issues(plan.dataset.ids, plan.gold, probs, plan.labels, seed=o.seed,
-                                                n_resamples=o.n_resamples)
+        out["label_issues"] = through_store("label-issues", lambda: find_label_issues(
+            plan.dataset.ids, plan.gold, probs, plan.labels, seed=o.seed, n_resamples=o.n_resamples))
         timings["label_issues_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    out["slices"] = discover_slices(plan.dataset.ids, plan.dataset.texts, plan.gold, probs, plan.labels, seed=o.seed,
-                                    n_resamples=o.n_resamples,
-                                    max_length=getattr(plan.classifier, "max_length", o.max_length))
+    max_length = getattr(plan.classifier, "max_length", o.max_length)
+    out["slices"] = through_store("slices", lambda: discover_slices(
+        plan.dataset.ids, plan.dataset.texts, plan.gold, probs, plan.labels, seed=o.seed, n_resamples=o.n_resamples,
+        max_length=max_length), max_length=max_length, word_lists=tree_fingerprint(resource_dir("suites")))
     timings["slices_s"] = time.perf_counter() - t
     return out
 
 
 def _bias_section(plan: Plan, sections: dict[str, Any], records: list[dict[str, Any]],
                   o: Options) -> dict[str, Any] | None:
-    """Combine the identity suite's counterfactual summary (moved out of its suite section) with
-    metrics disaggregated by the data's group columns."""
+    """Combine the counterfactual summary of the suite that ``feeds: bias`` (moved out of its suite
+    section) with metrics disaggregated by the data's group columns."""
     counterfactual = None
     for spec, _ in plan.generated:
-        if spec.generator == "identity":
+        if spec.feeds == "bias":
             counterfactual = sections[spec.name].pop("extra", None)
     data = None
     if o.group_columns:
@@ -360,16 +338,15 @@ def _bias_section(plan: Plan, sections: dict[str, Any], records: list[dict[str, 
     return combine_bias(counterfactual, data)
 
 
-def _predict_list(plan: Plan, texts: Sequence[str]) -> np.ndarray:
-    """Probabilities for ``texts`` in order, each distinct text run once."""
-    probs, _ = predict_unique(plan.classifier, texts)
-    return np.stack([probs[t] for t in texts]) if texts else np.zeros((0, len(plan.labels)))
+def _stacked(probs_by_text: Mapping[str, np.ndarray], n_labels: int, texts: Sequence[str]) -> np.ndarray:
+    """The probabilities of ``texts``, in order, as one array."""
+    return np.stack([probs_by_text[t] for t in texts]) if texts else np.zeros((0, n_labels))
 
 
 def _score_split(plan: Plan, probs_by_text: dict[str, np.ndarray], o: Options) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Metrics and per-case records of the clean split (suite name ``test``)."""
     labels = plan.labels
-    probs = np.stack([probs_by_text[x] for x in plan.dataset.texts])
+    probs = _stacked(probs_by_text, len(labels), plan.dataset.texts)
     preds = probs.argmax(axis=1)
     labelled = np.array([g is not None for g in plan.gold])
     y_true = np.array([g if g is not None else -1 for g in plan.gold])
@@ -389,11 +366,14 @@ def _dataset_section(plan: Plan, o: Options) -> dict[str, Any]:
     """``results.json``'s ``dataset``: identity, size, hash and class distribution of the split."""
     dataset, clf = plan.dataset, plan.classifier
     n_truncated = None
-    if isinstance(clf, TransformersClassifier):
-        n_truncated = sum(int(n > clf.max_length) for start in range(0, len(dataset.texts), CHUNK)
-                          for n in clf.token_lengths(dataset.texts[start:start + CHUNK]))
+    token_lengths = getattr(clf, "token_lengths", None)
+    if token_lengths is not None:
+        limit = getattr(clf, "max_length", o.max_length)
+        n_truncated = sum(int(n > limit) for start in range(0, len(dataset.texts), CHUNK)
+                          for n in token_lengths(dataset.texts[start:start + CHUNK]))
     return {"name": dataset.name, "split": dataset.split, "size": len(dataset.texts),
             "n_labeled": sum(g is not None for g in plan.gold), "sha256": dataset.sha256(),
+            "texts_sha256": dataset.texts_sha256(),
             "class_distribution": {label: sum(g == i for g in plan.gold) for i, label in enumerate(plan.labels)},
             "n_empty_skipped": dataset.n_empty, "n_truncated": n_truncated,
             "group_columns": list(o.group_columns)}

@@ -7,6 +7,7 @@ A suite is declared by a YAML file in ``suites/`` (or a folder given with ``--su
     generator: negation            # a built-in generator, an entry point or mypkg.module
     test_type: DIR                 # MFT, INV or DIR: the expectation its cases mostly carry
     params: {...}                  # passed to the generator (optional)
+    feeds: bias                    # optional: a section of results.json its figures also feed
 
 The generator turns the declaration (and, for derived suites, the clean test split) into
 :class:`Case` objects. Each case carries an :class:`Expectation` of one of CheckList's three kinds:
@@ -17,27 +18,31 @@ The generator turns the declaration (and, for derived suites, the clean test spl
 - ``DIR`` (directional): the prediction must avoid the labels in ``avoid``, and, when
   ``avoid_source`` is set, must differ from the model's prediction on ``source_text``.
 
-Scoring (:func:`score_suite`) is pure: it takes the predicted class of every text and returns the
-suite's section of ``results.json`` plus one record per case for ``predictions.jsonl``.
+Scoring (:func:`score_suite`, in :mod:`audit.scoring`) is pure: it takes the predicted class of
+every text and returns the suite's section of ``results.json`` plus one record per case for
+``predictions.jsonl``.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib
-import inspect
-import json
 import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from importlib import metadata as importlib_metadata
-from typing import Any, Callable, Collection, Iterable, Literal, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Iterable, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
-import numpy as np
 import yaml
 
 from .errors import AuditError
-from .metrics import classification_metrics, confusion_counts, rate_with_ci
+from .scoring import cases_hash, group_by, score_suite, summarize_records
+
+#: The suite API; scoring (:mod:`audit.scoring`) is part of it.
+__all__ = ["TestType", "TEST_TYPES", "FEEDS", "ENTRY_POINT_GROUP", "Expectation", "Case", "GeneratedSuite",
+           "SourceData", "SuiteSpec", "SuiteContext", "GeneratorModule", "seeded_rng", "load_yaml_mapping",
+           "load_spec", "discover", "generator_module", "generate", "check_cases", "check_params", "all_texts",
+           "cases_hash", "group_by", "score_suite", "summarize_records"]
 
 TestType = Literal["MFT", "INV", "DIR"]
 TEST_TYPES: tuple[str, ...] = ("MFT", "INV", "DIR")
@@ -130,11 +135,27 @@ class SuiteSpec:
     test_type: TestType
     params: Mapping[str, Any]
     path: Path
+    feeds: str | None = None
 
     @property
     def data_dir(self) -> Path:
         """The folder holding the YAML file: relative data paths in ``params`` resolve here."""
         return self.path.parent
+
+    def data_files(self) -> set[Path]:
+        """The files named (relative to :attr:`data_dir`) by string values anywhere in ``params``."""
+        return _named_files(self.params, self.data_dir)
+
+
+def _named_files(value: Any, folder: Path) -> set[Path]:
+    if isinstance(value, str):
+        path = folder / value
+        return {path.resolve()} if path.is_file() else set()
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_named_files(v, folder) for v in value))
+    return set()
 
 
 @dataclass
@@ -188,7 +209,12 @@ class GeneratorModule(Protocol):
 ENTRY_POINT_GROUP = "emotion_audit.generators"
 
 
-_SPEC_KEYS = {"name": str, "description": str, "generator": str, "test_type": str, "params": dict}
+_SPEC_KEYS = {"name": str, "description": str, "generator": str, "test_type": str, "params": dict, "feeds": str}
+#: Keys a suite file may leave out.
+_OPTIONAL_KEYS = ("params", "feeds")
+#: What a suite's results may feed besides its own section: ``bias`` (its ``extra`` becomes the
+#: counterfactual part of ``results.json``'s ``bias`` section).
+FEEDS: tuple[str, ...] = ("bias",)
 _NAME_RE = re.compile(r"^[a-z0-9_]+$")
 #: A generator name: a plain identifier or a dotted module path.
 _GENERATOR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -218,7 +244,7 @@ def load_spec(path: Path) -> SuiteSpec:
     if unknown:
         raise AuditError(f"suite file {path}: unknown key {unknown[0]!r} (allowed: {', '.join(_SPEC_KEYS)})")
     for key, typ in _SPEC_KEYS.items():
-        if key == "params" and key not in raw:
+        if key in _OPTIONAL_KEYS and key not in raw:
             continue
         if key not in raw:
             raise AuditError(f"suite file {path}: missing key {key!r}")
@@ -230,18 +256,25 @@ def load_spec(path: Path) -> SuiteSpec:
         raise AuditError(f"suite file {path}: name 'test' is reserved for the evaluated split")
     if raw["test_type"] not in TEST_TYPES:
         raise AuditError(f"suite file {path}: test_type must be one of {', '.join(TEST_TYPES)}")
+    if raw.get("feeds", FEEDS[0]) not in FEEDS:
+        raise AuditError(f"suite file {path}: feeds must be one of {', '.join(FEEDS)}")
     return SuiteSpec(raw["name"], raw["description"], raw["generator"], raw["test_type"],
-                     raw.get("params") or {}, path)
+                     raw.get("params") or {}, path, raw.get("feeds"))
 
 
 def discover(dirs: Iterable[Path]) -> dict[str, SuiteSpec]:
-    """All suite declarations (``*.yaml``) in ``dirs``, later folders overriding earlier ones."""
+    """All suite declarations (``*.yaml``) in ``dirs``, later folders overriding earlier ones;
+    two files of one folder declaring the same name are an error (neither may silently win)."""
     specs: dict[str, SuiteSpec] = {}
     for folder in dirs:
         if not folder.is_dir():
             raise AuditError(f"suites folder not found: {folder}")
+        here: dict[str, Path] = {}
         for path in sorted(folder.glob("*.yaml")):
             spec = load_spec(path)
+            if spec.name in here:
+                raise AuditError(f"suites {here[spec.name]} and {path} both declare the suite {spec.name!r}")
+            here[spec.name] = path
             specs[spec.name] = spec
     return specs
 
@@ -297,6 +330,12 @@ def generate(spec: SuiteSpec, source: SourceData, labels: Sequence[str], seed: i
         suite = module.generate(SuiteContext(spec, source, labels, seed))
     except KeyError as exc:
         raise AuditError(f"suite file {spec.path}: missing params key {exc.args[0]!r}") from exc
+    check_cases(spec, suite, labels)
+    return suite
+
+
+def check_cases(spec: SuiteSpec, suite: GeneratedSuite, labels: Sequence[str]) -> None:
+    """Refuse duplicate case ids and cases naming labels the model does not have."""
     known = set(labels)
     seen: set[str] = set()
     for case in suite.cases:
@@ -309,7 +348,6 @@ def generate(spec: SuiteSpec, source: SourceData, labels: Sequence[str], seed: i
         if not named <= known:
             raise AuditError(f"suite {spec.name!r}: case {case.id!r} names labels "
                              f"{sorted(named - known)} the model does not have")
-    return suite
 
 
 def check_params(spec: SuiteSpec, declared: Mapping[str, type | tuple[type, ...]] | None) -> None:
@@ -331,134 +369,8 @@ def check_params(spec: SuiteSpec, declared: Mapping[str, type | tuple[type, ...]
                              f"got {type(value).__name__}")
 
 
-def cases_hash(cases: Sequence[Case]) -> str:
-    """sha256 of the cases' canonical JSON: equal hashes mean identical generated suites."""
-    h = hashlib.sha256()
-    for case in cases:
-        # the row dataclasses.asdict gives, built directly (asdict deep-copies every value)
-        row = {**vars(case), "expectation": vars(case.expectation)}
-        h.update(json.dumps(row, sort_keys=True, ensure_ascii=False, default=list).encode())
-        h.update(b"\n")
-    return h.hexdigest()
-
-
 def all_texts(cases: Sequence[Case]) -> list[str]:
     """Every text a suite needs predictions for: case texts and their source texts."""
     texts = [c.text for c in cases]
     texts += [c.source_text for c in cases if c.source_text is not None]
     return texts
-
-
-def score_suite(
-    spec: SuiteSpec,
-    suite: GeneratedSuite,
-    labels: Sequence[str],
-    probs_of: Callable[[str], np.ndarray],
-    *,
-    seed: int,
-    n_resamples: int,
-    breakdown: Sequence[str] = (),
-    extra: Callable[[Sequence[Mapping[str, Any]], Sequence[str]], dict[str, Any]] | None = None,
-    noop: Collection[str] = frozenset(),
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Score a generated suite from the predicted probabilities of each text (label order).
-
-    Returns ``(section, records)``: ``section`` is ``results.json``'s ``suites.<name>`` (pass rate
-    with a Wilson 95% CI, flip rate and flip matrix over cases with a source, metrics over cases
-    with gold labels, coverage, per-rule pass rates, breakdowns by the ``meta`` keys named in
-    ``breakdown``, and ``extra``: whatever the generator module's optional
-    ``summarize(records, labels)`` adds; a ``summarize`` that also takes ``seed`` and
-    ``n_resamples`` keywords receives the audit's), ``records`` the per-case rows (``passed`` is
-    None for unjudgeable cases).
-
-    ``noop`` holds the ids of cases whose model input equals their source's (:mod:`audit.noop`):
-    their records say ``no_op``, they are not judged, they are left out of flip rates, metrics
-    and ``extra``, and they are counted per rule in ``coverage.<rule>.n_noop`` and ``n_noop``.
-    """
-    index = {label: i for i, label in enumerate(labels)}
-    records: list[dict[str, Any]] = []
-    for case in suite.cases:
-        probs = probs_of(case.text)
-        pred = labels[int(np.argmax(probs))]
-        source_probs = probs_of(case.source_text) if case.source_text is not None else None
-        source_pred = labels[int(np.argmax(source_probs))] if source_probs is not None else None
-        no_op = case.id in noop
-        passed = None if no_op else case.expectation.check(pred, case.label, source_pred)
-        records.append({
-            "suite": spec.name, "id": case.id, "text": case.text, "label": case.label,
-            "pred": pred, "probs": [float(p) for p in probs],
-            "source_id": case.source_id, "source_text": case.source_text,
-            "source_pred": source_pred,
-            "source_probs": None if source_probs is None else [float(p) for p in source_probs],
-            "rule": case.rule, "expectation": case.expectation.to_json(), "passed": passed,
-            "no_op": no_op, "meta": dict(case.meta),
-        })
-    section: dict[str, Any] = {
-        "kind": "suite",
-        "description": spec.description,
-        "test_type": spec.test_type,
-        "n": len(records),
-        "n_candidates": suite.n_candidates,
-        "n_applicable": (len({c.source_id for c in suite.cases if c.source_id is not None})
-                         if suite.n_candidates is not None
-                         else len(records)),
-        "cases_sha256": cases_hash(suite.cases),
-        "coverage": {rule: {**counts, "n_noop": sum(r["no_op"] for r in records if r["rule"] == rule)}
-                     for rule, counts in suite.coverage.items()},
-    }
-    section.update(summarize_records(records, labels, index, seed=seed, n_resamples=n_resamples))
-    section["by_rule"] = {rule: _pass_summary(rows) for rule, rows in group_by(records, lambda r: r["rule"]).items()}
-    section["breakdowns"] = {
-        key: {str(v): summarize_records(rows, labels, index, seed=seed, n_resamples=0)
-              for v, rows in group_by(records, lambda r, k=key: r["meta"].get(k)).items()}
-        for key in breakdown
-    }
-    if extra is not None:
-        tested = [r for r in records if not r["no_op"]]
-        wants_seed = "seed" in inspect.signature(extra).parameters
-        section["extra"] = (extra(tested, labels, seed=seed, n_resamples=n_resamples) if wants_seed
-                            else extra(tested, labels))
-    return section, records
-
-
-def summarize_records(
-    records: Sequence[Mapping[str, Any]],
-    labels: Sequence[str],
-    index: Mapping[str, int] | None = None,
-    *,
-    seed: int,
-    n_resamples: int,
-) -> dict[str, Any]:
-    """Pass rate, flip rate, flip matrix and (where gold exists) classification metrics; no-op
-    records count in ``n`` and ``n_noop`` only."""
-    index = index or {label: i for i, label in enumerate(labels)}
-    out: dict[str, Any] = {"n": len(records), **_pass_summary(records)}
-    records = [r for r in records if not r.get("no_op")]
-    paired = [r for r in records if r.get("source_pred") is not None]
-    flips = sum(r["pred"] != r["source_pred"] for r in paired)
-    out["flip_rate"] = rate_with_ci(flips, len(paired)) if paired else None
-    if paired:
-        fm = confusion_counts(np.array([index[r["source_pred"]] for r in paired]),
-                              np.array([index[r["pred"]] for r in paired]), len(labels))
-        out["flip_matrix"] = {"labels": list(labels), "counts": fm.tolist(),
-                              "rows": "source prediction", "columns": "perturbed prediction"}
-    gold = [r for r in records if r.get("label") is not None]
-    if gold:
-        out["metrics"] = classification_metrics(
-            np.array([index[r["label"]] for r in gold]), np.array([index[r["pred"]] for r in gold]),
-            labels, n_resamples=n_resamples, seed=seed)
-    return out
-
-
-def _pass_summary(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    judged = [r for r in records if r.get("passed") is not None]
-    return {"n_judged": len(judged), "n_noop": sum(bool(r.get("no_op")) for r in records),
-            "pass_rate": rate_with_ci(sum(bool(r["passed"]) for r in judged), len(judged))}
-
-
-def group_by(records: Sequence[Mapping[str, Any]], key: Callable[[Mapping[str, Any]], Any]) -> dict[Any, list]:
-    """Records grouped by ``key(record)``, groups in order of first appearance."""
-    groups: dict[Any, list] = {}
-    for r in records:
-        groups.setdefault(key(r), []).append(r)
-    return groups

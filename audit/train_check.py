@@ -88,9 +88,13 @@ def has_hook(spec: SuiteSpec) -> bool:
 
 
 def evidence(ctx: SuiteContext, train: SourceData) -> dict[str, Any]:
-    """The suite's ``train_evidence(ctx, train)``, checked against :data:`EVIDENCE_KEYS`."""
-    found = generator_module(ctx.spec).train_evidence(ctx, train)
-    name = ctx.spec.name
+    """The suite's ``train_evidence(ctx, train)``, checked (:func:`check_evidence`)."""
+    return check_evidence(ctx.spec.name, generator_module(ctx.spec).train_evidence(ctx, train))
+
+
+def check_evidence(name: str, found: Any) -> dict[str, Any]:
+    """``found`` if it is suite ``name``'s evidence as :data:`EVIDENCE_KEYS` says, else an
+    :class:`AuditError` naming what is wrong."""
     if not isinstance(found, dict):
         raise AuditError(f"suite {name!r}: train_evidence returned {type(found).__name__}, not a dict")
     for key, typ in EVIDENCE_KEYS.items():

@@ -319,7 +319,7 @@ def main() -> None:
         if args.limit and args.limit < len(texts):
             texts = random.Random(0).sample(texts, args.limit)
         distinct = list(dict.fromkeys(texts))
-        clf = plan.classifier
+        clf = plan.classifier.load()  # planned without the cache, so already loaded: the model itself
         tokens = np.array(clf.token_lengths(distinct))
         results.update(n_list=len(texts), n_distinct=len(distinct), mean_tokens=float(tokens.mean()))
         clf.predict_proba(distinct[:64])  # warm-up

@@ -7,7 +7,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..cache import predict_chunks
-from ..model import Classifier, TransformersClassifier
+from ..model import Classifier, cache_key_of
 
 
 @dataclass
@@ -20,9 +20,8 @@ class LocalEngine:
         return predict_chunks(self.classifier, texts)
 
     def cache_key(self) -> str | None:
-        """The classifier's own key; only Transformers classifiers are cached (a callable's
-        behaviour cannot be hashed)."""
-        return self.classifier.cache_key() if isinstance(self.classifier, TransformersClassifier) else None
+        """The classifier's own key, if it has one (a callable's behaviour cannot be hashed)."""
+        return cache_key_of(self.classifier)
 
     def describe(self) -> dict[str, Any]:
         return {"name": "local"}

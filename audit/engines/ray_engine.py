@@ -19,12 +19,11 @@ computed them.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -49,6 +48,22 @@ def require_ray() -> Any:
     except ImportError as exc:
         raise AuditError(f"--engine ray needs Ray Data, which is not installed: {INSTALL_HINT}") from exc
     return ray
+
+
+@runtime_checkable
+class Reloadable(Protocol):
+    """A classifier an actor can load again from its files: a Transformers classifier, loaded
+    (:class:`~audit.model.TransformersClassifier`) or not yet (:class:`~audit.lazy_model.LazyClassifier`)."""
+
+    model_id: str
+    device: str
+    dtype: str
+    max_length: int
+    batch_size: int
+    token_budget: int
+
+    def cache_key(self, device: str | None = None) -> str:
+        """The prediction cache key, on ``device`` (default: its own)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,7 @@ class LoadSpec:
         return clf
 
 
-def load_spec(clf: TransformersClassifier, device: str, *, offline: bool, trust_remote_code: bool,
+def load_spec(clf: Reloadable, device: str, *, offline: bool, trust_remote_code: bool,
               allow_pickle: bool) -> LoadSpec:
     """The :class:`LoadSpec` for running ``clf`` on ``device``. A local model is named by its
     absolute folder (workers must see the same path: one machine, or a shared file system); a
@@ -91,7 +106,7 @@ def load_spec(clf: TransformersClassifier, device: str, *, offline: bool, trust_
                     batch_size=clf.batch_size if clf.device == device else None,
                     token_budget=clf.token_budget if clf.device == device else None, offline=offline,
                     trust_remote_code=trust_remote_code, allow_pickle=allow_pickle,
-                    cache_key=dataclasses.replace(clf, device=device).cache_key())
+                    cache_key=clf.cache_key(device))
 
 
 def predict_retrying(classifier: Classifier, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
@@ -156,7 +171,7 @@ class RayEngine:
         self.device = "cuda" if settings.gpus_per_actor > 0 else "cpu"
         self.spec = (load_spec(classifier, self.device, offline=offline, trust_remote_code=trust_remote_code,
                                allow_pickle=allow_pickle)
-                     if isinstance(classifier, TransformersClassifier) else None)
+                     if isinstance(classifier, Reloadable) else None)
         #: Actors of the last run (``settings.actors`` or the cluster's default, at most one per chunk).
         self.actors: int | None = settings.actors
 
