@@ -30,7 +30,7 @@ Shape (keys marked *cf* only appear in the counterfactual summary)::
             "macro_f1": {...},
             "per_class_f1": {"<label>": {...}}    # groups without gold support for it left out
           },
-          "tests": [{"name", "label", "group", "source_group", "n", "mean_diff", "t_statistic",
+          "tests": [{"name", "label", "group", "source_group", "n", "mean_diff", "ci_low", "ci_high", "t_statistic",
                      "p_value", "p_adjusted", "significant", "sign_test": {...}, ...}],  # cf; else []
           "untested": [{"origin", "source_group", "group", "n"}],                        # cf
           "counterfactual": {                                                             # cf
@@ -96,22 +96,27 @@ _CELL = ("attribute", "origin", "source_group", "group")
 # --------------------------------------------------------------------------- paired tests
 
 def paired_t_test(x: Sequence[float], y: Sequence[float]) -> dict[str, Any]:
-    """Paired t-test of ``x`` against ``y`` (``scipy.stats.ttest_rel``, two-sided).
+    """Paired t-test of ``x`` against ``y`` (``scipy.stats.ttest_rel``, two-sided), with the
+    ``CI_LEVEL`` t-interval of the mean difference (``ci_low``, ``ci_high``).
 
     ``t = mean(d) / (sd(d) / sqrt(n))`` with ``d = x - y`` and ``sd`` the sample standard
     deviation; the statistic and p-value are ``None`` with fewer than two pairs or when the
-    differences are all equal (scipy would divide by a rounding error).
+    differences are all equal (scipy would divide by a rounding error); equal differences give the
+    point interval ``[mean(d), mean(d)]``, fewer than two pairs none.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     d = x - y
-    out: dict[str, Any] = {"n": int(len(d)), "mean_diff": float(d.mean()) if len(d) else None,
-                           "t_statistic": None, "p_value": None}
+    mean = float(d.mean()) if len(d) else None
+    out: dict[str, Any] = {"n": int(len(d)), "mean_diff": mean, "t_statistic": None, "p_value": None,
+                           "ci_low": mean if len(d) >= 2 else None, "ci_high": mean if len(d) >= 2 else None}
     if len(d) >= 2 and np.ptp(d) > 0:
         from scipy import stats  # imported where used: scipy loads only when a test runs
 
         result = stats.ttest_rel(x, y)
-        out["t_statistic"], out["p_value"] = float(result.statistic), float(result.pvalue)
+        interval = result.confidence_interval(CI_LEVEL)
+        out.update(t_statistic=float(result.statistic), p_value=float(result.pvalue),
+                   ci_low=float(interval.low), ci_high=float(interval.high))
     return out
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from audit.card import KNOWN_SPLITS, dataset_ref, fill_card, md_cell
+from audit.reporting.card import KNOWN_SPLITS, dataset_ref, fill_card, md_cell
 from audit.errors import AuditError
 from audit.runner import evaluate
 from conftest import LABELS
@@ -149,12 +149,34 @@ def test_dataset_named_by_id_hash_or_file(results: dict[str, Any]) -> None:
 
 
 def test_bias_lines_in_card(results: dict[str, Any]) -> None:
+    """One line per audited attribute: the bias section's headline (documented schema only)."""
     bias = {"attributes": {"dialect": {
-        "groups": [{"group": "sae", "n": 50, "accuracy": {"value": 0.9, "ci_low": 0.8, "ci_high": 0.95}},
-                   {"group": "aae", "n": 50, "accuracy": {"value": 0.7, "ci_low": 0.6, "ci_high": 0.8}}],
-        "tests": {"chi2": {"p_value": 0.01}}}}}
+        "source": "group column",
+        "groups": {"sae": {"n": 50, "accuracy": {"value": 0.9, "ci_low": 0.8, "ci_high": 0.95}},
+                   "aae": {"n": 50, "accuracy": {"value": 0.7, "ci_low": 0.6, "ci_high": 0.8}}},
+        "gaps": {"accuracy": {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3, "high_group": "sae", "low_group": "aae",
+                              "n_groups": 2}},
+        "tests": [], "guessed": {"chi2": {"p_value": 0.01}}}}}
     card = fill_card({**results, "bias": bias}, INLINE_CARD)
-    assert "- dialect (bias): accuracy from 0.700 (aae) to 0.900 (sae) across 2 groups; 1 of 1 tests significant: chi2 p = 0.01." in card
+    assert "- dialect (group column): Accuracy is 0.200 [0.100, 0.300] lower for aae than for sae.\n" in card
+    assert "chi2" not in card
+    assert ("- Dialect: accuracy is 0.200 [0.100, 0.300] lower for aae than for sae; the largest accuracy gap is above "
+            "the policy's maximum of 0.10.\n") in card  # a measured limitation
+
+
+def test_limitations_follow_the_gate_policy(results: dict[str, Any], tmp_path: Path) -> None:
+    """The card's limitations are the findings under the policy given: the tiny model's accuracy
+    fails the default floor of 0.85, and not a floor of 0.01."""
+    from audit.findings import findings
+    from audit.policy import load_policy
+
+    lenient = tmp_path / "lenient.yaml"
+    lenient.write_text("version: 1\nfloors:\n  accuracy: {min: 0.01}\n", encoding="utf-8")
+    default, relaxed = fill_card(results, None), fill_card(results, None, policy=load_policy(lenient))
+    assert "below the policy's floor of 0.85" in default and "policy's floor" not in relaxed
+    listed = default[default.index("## Limitations and Bias"):default.index("## Recommendations")]
+    items = [line[2:] for line in listed.splitlines() if line.startswith("- ")]
+    assert items[:len(findings(results))] == [f.text for f in findings(results)]
 
 
 def test_unlabelled_data_gives_no_model_index(results: dict[str, Any]) -> None:

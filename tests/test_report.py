@@ -1,26 +1,35 @@
-"""The HTML report: sections, escaping, self-containment, badges, the generic renderings of suite
-extras and bias sections, and a headless-Chromium screenshot of the reference model's report."""
+"""The HTML report: sections, escaping, self-containment, the top findings (shared with the card
+and the CLI summary), badges that agree with the gate, the curated bias and dialect tables, the
+generic rendering of suite extras, and a headless-Chromium screenshot of the reference model's
+report (its findings block and bias section), with its size and rendering time."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shutil
 import subprocess
+import time
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from audit import charts
-from audit.report import (blocks, confident_errors, fmt_rate, limitations, render_report, significant,
-                          telling_failures)
+from audit.findings import findings, limitations
+from audit.reporting import charts
+from audit.reporting.formatting import fmt_rate
+from audit.reporting.report import render_report
+from audit.reporting.suite_views import telling_failures
+from audit.reporting.tables import blocks
+from audit.reporting.views import confident_errors
 from audit.runner import Audit, evaluate
 from audit.suite import Case, Expectation, GeneratedSuite, SuiteSpec, score_suite
 from conftest import LABELS
 
-SECTION_IDS = ("summary", "testing-data", "metrics", "results", "calibration", "suites", "bias",
+SECTION_IDS = ("findings", "summary", "testing-data", "metrics", "results", "calibration", "suites", "bias",
                "limitations", "provenance")
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -47,12 +56,28 @@ _CASES = [
     Case("hm:shout:2", "I AM SCARED", Expectation("INV"), label="fear", source_id="s2", source_text="i am scared",
          rule="shout", meta={"kind": "b"}),
 ]
-BIAS = {"attributes": {"gender": {
-    "groups": {"women": {"n": 40, "accuracy": {"value": 0.9, "ci_low": 0.8, "ci_high": 0.95}},
-               "men <b>x</b>": {"n": 38, "accuracy": {"value": 0.6, "ci_low": 0.45, "ci_high": 0.73}}},
-    "gaps": {"accuracy": {"max_gap": 0.3, "between": ["women", "men"]}},
-    "tests": {"accuracy_chi2": {"statistic": 8.1, "p_value": 0.004}, "f1_perm": {"p_value": 0.3}},
-}}}
+RATE = {"value": 0.5, "ci_low": 0.25, "ci_high": 0.75, "successes": 2, "n": 4}
+# A bias section in the documented schema (audit.bias), with keys outside it that must not be shown.
+_SWAP = {"attribute": "gender", "origin": "template", "source_group": "men", "group": "women <b>x</b>", "n": 100}
+BIAS = {
+    "labels": LABELS, "min_group_size": 30,
+    "ci": {"method": "percentile bootstrap within each group", "level": 0.95, "resamples": 1000, "seed": 0},
+    "correction": {"method": "holm", "alpha": 0.05, "n_tests": 2},
+    "attributes": {"gender": {
+        "source": "identity suite", "excluded_groups": [],
+        "groups": {"women <b>x</b>": {"n": 400, "too_small": False, "accuracy": {"value": 0.9, "ci_low": 0.87, "ci_high": 0.93},
+                                      "macro_f1": {"value": 0.88, "ci_low": 0.85, "ci_high": 0.91}},
+                   "men": {"n": 400, "too_small": False, "accuracy": {"value": 0.95, "ci_low": 0.93, "ci_high": 0.97},
+                           "macro_f1": {"value": 0.94, "ci_low": 0.92, "ci_high": 0.96}}},
+        "gaps": {"accuracy": {"value": 0.05, "ci_low": 0.02, "ci_high": 0.08, "high_group": "men",
+                              "low_group": "women <b>x</b>", "n_groups": 2}},
+        "tests": [{**_SWAP, "name": "anger", "label": "anger", "mean_diff": -0.03, "ci_low": -0.042, "ci_high": -0.018,
+                   "t_statistic": -5.0, "p_value": 1e-6, "p_adjusted": 2e-6, "significant": True},
+                  {**_SWAP, "name": "joy", "label": "joy", "mean_diff": 0.001, "ci_low": -0.003, "ci_high": 0.005,
+                   "t_statistic": 0.5, "p_value": 0.6, "p_adjusted": 0.6, "significant": False}],
+        "mystery_statistic": {"value": 123456.789}}},
+    "mystery": {"secret": 98765},
+}
 
 
 def _handmade_suite(labels: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -112,9 +137,12 @@ def test_element_ids_are_unique(tiny_html: str) -> None:
 
 
 def test_passes_and_failures_both_marked(tiny_html: str) -> None:
+    """A rule has no gate check of its own: below its suite's floor (50% by default) it is a
+    warning, never a failure."""
     suite = tiny_html[tiny_html.index('id="suite-handmade"'):]
-    found = re.findall(r'<tr class="(pass|fail)"><td><span class="badge \1">\1</span></td><td class="text">(\w+)</td>', suite)
-    assert {rule: level for level, rule in found[:2]} == {"swap": "pass", "shout": "fail"}
+    found = re.findall(r'<tr class="(pass|warn|fail)"><td><span class="badge \1">\1</span></td><td class="text">(\w+)</td>',
+                       suite)
+    assert {rule: level for level, rule in found[:2]} == {"swap": "pass", "shout": "warn"}
 
 
 def test_failure_shows_source_text_beside_the_case(tiny_html: str) -> None:
@@ -150,32 +178,41 @@ def test_unlabelled_data(tiny_audit: Audit) -> None:
     assert "Accuracy (clean" not in _section(html, "summary")
 
 
-def test_bias_section_rendered_generically(tiny_audit: Audit) -> None:
+def test_bias_section_is_the_curated_view_of_the_documented_schema(tiny_audit: Audit) -> None:
     results = {**tiny_audit.results, "bias": BIAS}
-    bias = _section(render_report(results, tiny_audit.records), "bias")
-    assert "men &lt;b&gt;x&lt;/b&gt;" in bias and "<svg" in bias  # groups table and bar chart
-    verdicts = re.findall(r'<tr class="(pass|fail)"><td><span class="badge \w+">\w+</span></td><td class="text">(\w+)</td>', bias)
-    assert verdicts == [("fail", "accuracy_chi2"), ("pass", "f1_perm")]
-    assert "Max gap" in bias
-    assert any("between gender groups (bias: accuracy_chi2, p = 0.004)" in x for x in limitations(results))
-
-
-def test_suite_extra_shaped_like_a_bias_audit(tiny_audit: Audit) -> None:
-    results = copy.deepcopy(tiny_audit.results)
-    results["suites"]["handmade"]["extra"] = {"min_group_size": 30, **BIAS}
     html = render_report(results, tiny_audit.records)
+    bias = _section(html, "bias")
+    assert '<article class="bias" id="bias-gender">' in bias
+    assert "lowers p(anger) by 0.030 [0.018, 0.042]" in bias and "women &lt;b&gt;x&lt;/b&gt;" in bias
+    assert "<svg" in bias and "<details>" in bias and "<script" not in bias
+    assert "98765" not in bias and "123456" not in bias and "Mystery" not in bias  # unknown keys: not guessed at
+    top = _section(html, "findings")
+    assert 'href="#bias-gender"' in top and "Gender: replacing men with women &lt;b&gt;x&lt;/b&gt;" in top
+
+
+def test_dialect_features_and_rules_inside_a_variety(tiny_audit: Audit) -> None:
+    """Per-feature results (``extra.by_feature``) get their own table, in feature order, and a rule
+    inside a case's rule (``extra.by_rule``) shows its judged cases and pass rate."""
+    results = copy.deepcopy(tiny_audit.results)
+    section = results["suites"]["handmade"]
+    section["coverage"]["swap.sub"] = {"n_candidates": 2, "n_changed": 2}
+    low = {**RATE, "value": 0.25, "ci_low": 0.05, "ci_high": 0.7, "successes": 1}
+    section["extra"] = {
+        "by_feature": {"174": {"ewave": 174, "rules": ["aae.zero_copula", "sge.zero_copula"], "varieties": ["aae", "sge"],
+                               "n": 4, "n_judged": 4, "pass_rate": RATE, "flip_rate": RATE},
+                       "63": {"ewave": 63, "rules": ["inde.zero_article"], "varieties": ["inde"], "n": 4,
+                              "n_judged": 4, "pass_rate": low, "flip_rate": RATE}},
+        "by_rule": {"swap.sub": {"n_judged": 4, "pass_rate": low}}}
+    suite = html = render_report(results, None)
     suite = html[html.index('id="suite-handmade"'):html.index("</article>", html.index('id="suite-handmade"'))]
-    assert "Group-difference tests" in suite and "men &lt;b&gt;x&lt;/b&gt;" in suite and "Min group size" in suite
-    assert "Group differences: gender (handmade suite)" in _section(html, "summary")
-    assert "1 of 2 tests significant" in _section(html, "summary")
-    assert 'href="#suite-handmade">handmade suite</a>' in _section(html, "bias")
-
-
-def test_significance_prefers_adjusted_p_and_explicit_verdicts() -> None:
-    assert significant({"p_value": 0.01, "p_adjusted": 0.2}) is False
-    assert significant({"p_value": 0.2, "significant": True}) is True
-    assert significant({"p_value": 0.04, "alpha": 0.01}) is False
-    assert significant({"statistic": 3.0}) is None
+    table = suite[suite.index("By eWAVE feature"):]
+    rows = re.findall(r'<tr class="(\w+)"><td>.*?</td><td class="text">(eWAVE \d+)</td><td>([^<]*)</td><td>([^<]*)</td>'
+                      r'<td>4</td><td>4</td><td>([^<]*)</td><td>([^<]*)</td>', table)
+    assert rows == [("warn", "eWAVE 63", "inde.zero_article", "inde", "25.0% [5.0, 70.0] (1/4)", "50.0% [25.0, 75.0] (2/4)"),
+                    ("pass", "eWAVE 174", "aae.zero_copula, sge.zero_copula", "aae, sge", "50.0% [25.0, 75.0] (2/4)",
+                     "50.0% [25.0, 75.0] (2/4)")]
+    assert "By feature" not in suite  # shown once, not again as a generic table
+    assert re.search(r'<td class="text">swap.sub</td><td>2</td><td>2</td><td>—</td><td>4</td><td>25.0% ', suite)
 
 
 def test_limitations_name_weakest_class_and_largest_drop(tiny_audit: Audit) -> None:
@@ -186,8 +223,9 @@ def test_limitations_name_weakest_class_and_largest_drop(tiny_audit: Audit) -> N
     suite_accuracy = results["suites"]["handmade"]["metrics"]["accuracy"]["value"]
     results["suites"]["test"]["metrics"]["accuracy"]["value"] = suite_accuracy + 0.25
     found = limitations(results)
-    assert found[0].startswith(f"Weakest class: {weakest} (F1 {present[weakest]:.3f}")
+    assert any(x.startswith(f"Weakest class: {weakest}, F1 {present[weakest]:.3f}") for x in found)
     assert any(x.startswith("Largest drop from clean accuracy: the handmade suite") and "(-0.250)" in x for x in found)
+    assert found[-1].startswith("All figures describe")
 
 
 def test_telling_failures_most_confident_first_spread_over_rules() -> None:
@@ -227,13 +265,181 @@ def test_blocks_turn_nested_extras_into_tables() -> None:
 def test_chart_escapes_labels_and_keeps_dollars() -> None:
     svg = charts.bar_chart("t", [SCRIPT, "$5 & more"], [0.2, 0.9], title="a <b>", xlabel="x", percent=True)
     assert svg.startswith("<svg") and "<script" not in svg and "&lt;script&gt;" in svg
-    assert "$5 &amp; more" in svg and 'aria-label="a &lt;b&gt;"' in svg and "<metadata" not in svg
+    assert "$5 &amp; more" in svg and "<metadata" not in svg
+    words = "a &lt;b&gt;: &lt;script&gt;alert(1)&lt;/script&gt; 20.0%; $5 &amp; more 90.0%"
+    assert f'aria-label="{words}"><title>{words}</title>' in svg
 
 
 def test_chart_accepts_bounds_a_rounding_error_inside_the_estimate() -> None:
     svg = charts.bar_chart("r", ["all passed"], [1.0], low=[0.9], high=[0.9999999999999999], title="t", xlabel="x",
                            percent=True)
     assert "100.0%" in svg
+
+
+def test_every_chart_has_a_text_alternative_with_its_numbers(tiny_html: str) -> None:
+    openings = re.findall(r"<svg\b[^>]*>(?:<title>[^<]*</title>)?", tiny_html)
+    assert len(openings) >= 5
+    for tag in openings:
+        label = re.search(r'aria-label="([^"]*)"', tag)
+        assert label and re.search(r"\d", label[1]) and f"<title>{label[1]}</title>" in tag, tag[:300]
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings: one source for the report, the card and the CLI
+
+POLICY = """version: 1
+floors:
+  accuracy: {min: 0.95, severity: error}
+  macro_f1: {min: 0.80, severity: error}
+  weighted_f1: {min: 0.50, severity: error}
+  per_class_f1: {min: 0.90, severity: warning, overrides: {joy: 0.5}}
+  suite_pass_rate: {min: 0.95, severity: warning}
+  group_gap: {max: 0.10, metrics: [macro_f1], severity: error}
+"""
+
+
+def _findings_block(html: str) -> list[tuple[str, str, str]]:
+    """``(level, sentence, link)`` of each entry of the report's top findings."""
+    return [(level, unescape(text), href) for level, text, href in re.findall(
+        r'<li class="(\w+)"><span class="badge \1">\1</span> <span class="finding">(.*?)</span> <a href="([^"]+)">',
+        _section(html, "findings"))]
+
+
+def test_findings_are_ranked_sentences_with_numbers_and_their_sections(tiny_audit: Audit) -> None:
+    suites = {**tiny_audit.results["suites"], **{f"copy{i}": tiny_audit.results["suites"]["handmade"] for i in range(4)}}
+    results = {**tiny_audit.results, "suites": suites, "bias": BIAS}
+    found = findings(results)
+    assert len(found) == 7 and len(findings(results, limit=None)) > 7
+    assert [f.level for f in found] == sorted((f.level for f in found), key=("fail", "warn", "pass", "info").index)
+    assert all(re.search(r"\d", f.text) and f.text.endswith(".") for f in found)
+    intervals = [f for f in found if not f.text[0].isdigit()]  # all but the list of further weak classes
+    assert len(intervals) >= 6 and all(re.search(r"\[[-\d.]+, [-\d.]+\]", f.text) for f in intervals)
+    html = render_report(results, tiny_audit.records)
+    assert _findings_block(html) == [(f.level, f.text, f.anchor) for f in found]
+    assert all(f'id="{f.anchor[1:]}"' in html for f in found)
+    # the findings past the top ones come first in the Limitations section, then the caveats
+    rest = [unescape(x) for x in re.findall(r"<li>(.*?)</li>", _section(html, "limitations"))]
+    assert rest == limitations(results)[len(found):]
+
+
+def test_report_card_and_cli_state_the_same_findings(tiny_model: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """``run`` prints the top findings; report.html opens with them and the card's limitations
+    start with them: the same sentences in the same order, all from :func:`findings`, under the
+    policy given with ``--policy``."""
+    from audit.cli import main
+    from audit.policy import load_policy
+
+    data = tmp_path / "test.csv"
+    data.write_text("text,label,group\n" + "".join(f'"{t}",{label},{"a" if i % 2 else "b"}\n'
+                                                   for i, (t, label) in enumerate((t, lb) for t in TEXTS[1:] * 6
+                                                                                  for lb in LABELS)), encoding="utf-8")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert main(["run", "--model", str(tiny_model), "--data", str(data), "--out", str(out), "--device", "cpu",
+                 "--bootstrap", "1000", "--no-cache", "--group-columns", "group", "--policy", str(policy)]) == 0
+    printed = capsys.readouterr().out
+    expected = [f.text for f in findings(json.loads((out / "results.json").read_text()), load_policy(policy))]
+    assert expected and any("policy's floor of 0.95" in x for x in expected)  # judged by --policy, not the default
+    cli = [line.split(None, 2)[2] for line in printed.splitlines() if re.match(r"\d+\. (FAIL|WARN|INFO) ", line)]
+    report = [text for _, text, _ in _findings_block((out / "report.html").read_text(encoding="utf-8"))]
+    card = (out / "model_card.md").read_text(encoding="utf-8")
+    listed = card[card.index("## Limitations and Bias"):card.index("## Recommendations")]
+    card_items = [unescape(line[2:]) for line in listed.splitlines() if line.startswith("- ")]
+    assert cli == report == card_items[:len(expected)] == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Badges: the gate's floor verdicts under the same policy
+
+def _summary_badges(html: str) -> dict[str, str]:
+    """``{entry name: badge level}`` of the report's summary."""
+    return {unescape(name): level for level, name in re.findall(
+        r'<div class="check (\w+)"><span class="badge \1">\1</span><div><a href="[^"]*">(.*?)</a>', _section(html, "summary"))}
+
+
+def _summary_name(check: Any) -> str | None:
+    """The report's summary entry that shows a gate floor check (None: shown elsewhere)."""
+    if check.rule in ("accuracy", "macro_f1"):
+        return {"accuracy": "Accuracy", "macro_f1": "Macro F1"}[check.rule] + " (clean test)"
+    if check.rule == "suite_pass_rate":
+        return f"Suite {check.scope} (INV) pass rate"
+    if check.rule == "group_gap":
+        attribute, metric = check.scope.split("/")
+        return f"Largest {metric.replace('_', ' ')} gap: {attribute}"
+    return None
+
+
+def test_badges_are_the_gates_floor_verdicts(synthetic_run: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """On the same files and policy, a report badge is FAIL exactly where the gate's floor check
+    fails with error severity; a failing warning is WARN; the legend shows the policy's limits."""
+    from audit.cli import main
+    from audit.gate import load_baseline, load_run, run_gate
+    from audit.policy import load_policy
+
+    policy, baseline, page = tmp_path / "policy.yaml", tmp_path / "baseline.json", tmp_path / "report.html"
+    policy.write_text(POLICY, encoding="utf-8")
+    assert main(["baseline", str(synthetic_run), "-o", str(baseline), "-q"]) == 0
+    assert main(["report", str(synthetic_run), "-o", str(page), "--policy", str(policy)]) == 0
+    gate = run_gate(load_baseline(baseline), load_run(synthetic_run), load_policy(policy))
+    floors = [c for c in gate.checks if c.kind == "floor"]
+    html = page.read_text(encoding="utf-8")
+    shown = _summary_badges(html)
+    compared = {_summary_name(c): c.verdict for c in floors if _summary_name(c)}
+    assert len(compared) >= 4 and {"fail", "warn"} <= set(compared.values())
+    for name, verdict in compared.items():
+        assert (shown[name] == "fail") == (verdict == "fail"), (name, shown[name], verdict)
+        assert verdict != "warn" or shown[name] == "warn", name
+    rows = re.findall(r'<tr class="(\w+)"><td><span[^>]*>\w+</span></td><td class="text">(\w+)</td>',
+                      _section(html, "results"))
+    verdicts = {c.scope: c.verdict for c in floors if c.rule == "per_class_f1"}
+    assert {label: level for level, label in rows if label in verdicts} == verdicts  # a warning floor, no intervals
+    legend = _section(html, "metrics")
+    assert "policy.yaml" in legend and "at least 95%" in legend and "at least 0.80" in legend
+    assert "at most 0.10" in legend and "joy at least 0.50" in legend
+    default = render_report(json.loads(synthetic_run.read_text()), None)
+    assert "gate_policy.yaml (built-in default)" in default and "at least 50%" in _section(default, "metrics")
+
+
+def _gap_results(value: float, low: float, high: float) -> dict[str, Any]:
+    return {"bias": {"attributes": {"gender": {"gaps": {"accuracy": {
+        "value": value, "ci_low": low, "ci_high": high, "high_group": "male", "low_group": "female", "n_groups": 2}}}}}}
+
+
+@pytest.mark.parametrize("gap, severity, level", [
+    ((0.035, 0.019, 0.050), "warning", "warn"),   # within the maximum, but the interval excludes 0: a real gap
+    ((0.035, -0.010, 0.080), "error", "pass"),    # within it, interval includes 0 and stays below the maximum
+    ((0.035, -0.010, 0.120), "error", "warn"),    # the interval reaches above the maximum
+    ((0.150, 0.100, 0.200), "warning", "warn"),   # the gate's warning
+    ((0.150, 0.100, 0.200), "error", "fail"),     # the gate's failure
+])
+def test_gap_badge_cannot_pass_where_the_interval_disagrees(gap: tuple[float, float, float], severity: str,
+                                                            level: str) -> None:
+    from audit.gate import floor_checks
+    from audit.policy import parse_policy
+    from audit.reporting.badges import badges
+
+    policy = parse_policy({"version": 1, "floors": {"group_gap": {"max": 0.1, "metrics": ["accuracy"],
+                                                                  "severity": severity}}}, "test")
+    results = _gap_results(*gap)
+    (check,) = floor_checks(results, policy)
+    assert badges(results, policy).level("group_gap", "gender/accuracy", results["bias"]["attributes"]["gender"]
+                                         ["gaps"]["accuracy"]) == level
+    assert (level == "fail") == (check.verdict == "fail")
+
+
+def test_reference_badges_follow_the_default_policy() -> None:
+    """The reference audit under the shipped policy: suites pass or warn against its 50% floor (not
+    the old 90%), nothing the gate passes is failed, and the gender gap of 0.035 [0.019, 0.050] is
+    not a pass."""
+    golden = json.loads((Path(__file__).parent / "golden" / "reference_results.json").read_text(encoding="utf-8"))
+    shown = _summary_badges(render_report(golden, None))
+    assert shown["Suite sarcasm (MFT) pass rate"] == "pass" and shown["Suite negation (DIR) pass rate"] == "warn"
+    assert "fail" not in shown.values()
+    assert shown["Largest accuracy gap: gender"] == "warn" and shown["Largest accuracy gap: nationality"] == "pass"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,30 +450,56 @@ def _browser() -> str | None:
     return next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 
 
+def _screenshot(browser: str, page: Path, png: Path, profile: Path, height: int) -> Any:
+    """``page`` as headless Chromium paints it in a 1280-pixel-wide window, as an RGB image."""
+    from PIL import Image
+
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={profile}", f"--screenshot={png}", f"--window-size=1280,{height}",
+                    page.as_uri()], check=True, capture_output=True, timeout=120)
+    image = Image.open(png).convert("RGB")
+    assert image.size == (1280, height)
+    return image
+
+
+def _pixels(image: Any, colour: str, tolerance: int = 12) -> int:
+    """How many pixels of ``image`` have (nearly) the colour ``#rrggbb``."""
+    target = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return sum(n for n, rgb in image.getcolors(maxcolors=1 << 22)
+               if all(abs(a - b) <= tolerance for a, b in zip(rgb, target)))
+
+
 @pytest.mark.integration
 @pytest.mark.slow
 def test_reference_report_renders_in_chromium(reference_audit: tuple[Audit, Path], tmp_path: Path) -> None:
-    """The full reference audit (every suite) renders to a non-blank page with every section."""
+    """The full reference audit (every suite): under 1.5 MB, rendered in under 5 s, every chart an
+    SVG with its numbers in words; in Chromium the page opens with the top findings (warning
+    badges in view) and the bias section paints its forest plots (significant rows in red)."""
     browser = _browser()
     if browser is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is required in CI for the report screenshot test")
         pytest.skip("chromium not installed")
-    from PIL import Image
 
     audit, _ = reference_audit
+    render_report(audit.results, audit.records)  # the first call loads matplotlib and its fonts
+    started = time.process_time()
     html = render_report(audit.results, audit.records)
-    assert 'id="bias"' in html and 'id="suite-negation"' in html
-    assert all(f'id="{sid}"' in html for sid in SECTION_IDS)
-    page, png = tmp_path / "report.html", tmp_path / "report.png"
+    assert time.process_time() - started < 5.0
+    assert len(html.encode("utf-8")) < 1_500_000
+    assert all(f'id="{sid}"' in html for sid in (*SECTION_IDS, "suite-negation", "bias-race"))
+    assert re.search(r'<li class="warn">.*?negation suite', _section(html, "findings"))
+    assert html.count("<svg") == html.count("<title>") - 1 and 'aria-label=""' not in html  # + the page's <title>
+    page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1280,4000",
-                    page.as_uri()], check=True, capture_output=True, timeout=120)
-    image = Image.open(png).convert("RGB")
-    assert image.size == (1280, 4000)
-    small = image.resize((320, 1000))
-    colours = small.getcolors(maxcolors=1 << 16) or []
-    non_white = sum(count for count, rgb in colours if min(rgb) < 240)
-    assert len(colours) > 50 and non_white > 0.1 * 320 * 1000
+    top = _screenshot(browser, page, tmp_path / "top.png", tmp_path / "profile", 1600)
+    small = top.resize((320, 400))
+    assert len(small.getcolors(maxcolors=1 << 16) or []) > 50
+    assert _pixels(top, charts.LEVEL_COLOURS["warn"]) > 2000  # the findings' warning badges and borders
+    bias = tmp_path / "bias.html"  # the bias section alone, with the report's styles
+    bias.write_text(html[:html.index("<main>") + 6] + _section(html, "bias") + "</section></main></body></html>",
+                    encoding="utf-8")
+    section = _screenshot(browser, bias, tmp_path / "bias.png", tmp_path / "profile", 2400)
+    assert _pixels(section, charts.LEVEL_COLOURS["fail"]) > 200  # significant shifts in the forest plots
+    assert sum(n for n, rgb in section.getcolors(maxcolors=1 << 22) if min(rgb) < 240) > 0.1 * 1280 * 2400

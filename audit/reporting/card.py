@@ -29,15 +29,19 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Mapping
 
+import yaml
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
-from .data import LOCAL_FORMATS
-from .hub import is_hub_id
-from .errors import AuditError
-from .report import (MAX_GAPS_LISTED, chart_metric, class_counts, clean_metrics, fmt_value, group_audits, limitations,
-                     named_rows, number_of, p_value, per_class, row_leaves, significant, suite_summaries)
-from .resources import resource_dir
+from ..data import LOCAL_FORMATS
+from ..errors import AuditError
+from ..findings import bias_lines, limitations
+from ..hub import is_hub_id
+from ..policy import Policy, load_policy
+from .badges import badges
+from .formatting import fmt_value
+from .jinja import environment
+from .summaries import class_counts, clean_metrics, per_class, suite_summaries
 
 #: Content hashes (:meth:`audit.data.Dataset.sha256`) of the splits of the text-file release of
 #: dair-ai/emotion (``split`` configuration, labels as names), so a local copy is named as the
@@ -109,31 +113,11 @@ def _distribution(results: Mapping[str, Any]) -> str:
     return ", ".join(f"{label} {n:,} ({n / total:.1%})" for label, n in counts.items())
 
 
-def _bias_line(attribute: str, where: str, section: Mapping[str, Any]) -> str:
-    """One attribute: the range of its groups' main metric, and its significant tests."""
-    groups = named_rows(section.get("groups"))
-    key = chart_metric(groups)
-    text = f"{attribute} ({where})"
-    if key:
-        values = sorted((number_of(row_leaves(row)[key]), group) for group, row in groups.items())
-        (low, low_group), (high, high_group) = values[0], values[-1]
-        text += (f": {key.replace('_', ' ')} from {low:.3f} ({low_group}) to {high:.3f} ({high_group}) "
-                 f"across {len(values)} groups")
-    tests = named_rows(section.get("tests"))
-    flagged = [name + (f" p = {p_value(test):.3g}" if p_value(test) is not None else "")
-               for name, test in tests.items() if significant(test)]
-    if flagged:
-        text += f"; {len(flagged)} of {len(tests)} tests significant: " + ", ".join(flagged[:MAX_GAPS_LISTED])
-        text += ", …" if len(flagged) > MAX_GAPS_LISTED else ""
-    elif tests:
-        text += f"; none of {len(tests)} tests significant"
-    return text + "."
-
-
-def card_context(results: Mapping[str, Any], ref: DatasetRef, model_name: str, *,
+def card_context(results: Mapping[str, Any], ref: DatasetRef, model_name: str, policy: Policy, *,
                  limitations_in_results: bool = True) -> dict[str, Any]:
-    """Everything the card templates use; ``limitations_in_results`` lists the measured
-    limitations in the results block (a card without its own list of them)."""
+    """Everything the card templates use; ``policy`` is the gate policy the findings follow;
+    ``limitations_in_results`` lists the measured limitations in the results block (a card
+    without its own list of them)."""
     dataset = results["dataset"]
     metrics = clean_metrics(results)
     return {
@@ -144,10 +128,9 @@ def card_context(results: Mapping[str, Any], ref: DatasetRef, model_name: str, *
         "test_size": f"{dataset['size']:,} texts ({dataset.get('n_labeled', dataset['size']):,} with gold labels)",
         "distribution": _distribution(results) or "no gold labels",
         "metrics": metrics, "per_class": per_class(metrics) if metrics else [],
-        "suites": suite_summaries(results),
-        "bias": [_bias_line(attr, where, section) for where, _, attributes in group_audits(results)
-                 for attr, section in attributes.items()],
-        "limitations": limitations(results, ref.label), "limitations_in_results": limitations_in_results,
+        "suites": suite_summaries(results, badges(results, policy)),
+        "bias": bias_lines(results),
+        "limitations": limitations(results, policy, ref.label), "limitations_in_results": limitations_in_results,
     }
 
 
@@ -209,20 +192,23 @@ def fill_body(text: str, block: str, ctx: Mapping[str, Any]) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(resource_dir("reports")), autoescape=False, finalize=html_escape,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    """The card's environment: markdown, so no autoescape, but every value HTML-safe (:func:`html_escape`)."""
+    env = environment(autoescape=False, finalize=html_escape, keep_trailing_newline=True)
     env.filters.update(cell=md_cell, value=fmt_value)
     return env
 
 
-def _parse(card_text: str) -> ModelCard:
-    """The card as :class:`ModelCard` (an empty front matter is assumed when it has none)."""
+def parse_card(card_text: str, source: str = "model card") -> ModelCard:
+    """The card as :class:`ModelCard` (an empty front matter is assumed when it has none); front
+    matter that is not YAML (``license: [unclosed``), carries a tag (``!!python/...``, refused by
+    the safe loader) or is not valid metadata is an :class:`AuditError` naming ``source``."""
     if not _FRONT_MATTER.match(card_text):
         card_text = "---\n{}\n---\n" + card_text
     try:
         return ModelCard(card_text)
-    except (ValueError, TypeError) as exc:  # YAML that is not a mapping, or invalid metadata
-        raise AuditError(f"model card front matter is not valid: {exc}") from exc
+    except (ValueError, TypeError, yaml.YAMLError) as exc:  # bad YAML, not a mapping, invalid metadata
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise AuditError(f"{source}: front matter is not valid YAML metadata: {reason}") from exc
 
 
 def default_model_name(results: Mapping[str, Any]) -> str:
@@ -231,20 +217,23 @@ def default_model_name(results: Mapping[str, Any]) -> str:
     return PurePath(model_id).name or model_id
 
 
-def fill_card(results: Mapping[str, Any], card_text: str | None = None, *, dataset_id: str | None = None) -> str:
+def fill_card(results: Mapping[str, Any], card_text: str | None = None, *, dataset_id: str | None = None,
+              policy: Policy | None = None) -> str:
     """The card's markdown filled with the measured results (the built-in template when
-    ``card_text`` is ``None``); ``dataset_id`` overrides the Hub dataset id the card names."""
+    ``card_text`` is ``None``); ``dataset_id`` overrides the Hub dataset id the card names;
+    ``policy`` is the gate policy the limitations follow (the shipped default when None)."""
     env = _environment()
     ref = dataset_ref(results, dataset_id)
+    policy = load_policy() if policy is None else policy
     if card_text is None:
         name = default_model_name(results)
-        ctx = card_context(results, ref, name, limitations_in_results=False)
-        card = _parse(env.get_template("model_card.md.j2").render(**ctx))
+        ctx = card_context(results, ref, name, policy, limitations_in_results=False)
+        card = parse_card(env.get_template("model_card.md.j2").render(**ctx))
     else:
-        card = _parse(card_text)
+        card = parse_card(card_text)
         title = _H1.search(card.text)
         name = card.data.model_name or (title[1] if title else default_model_name(results))
-        ctx = card_context(results, ref, name)
+        ctx = card_context(results, ref, name, policy)
         card.text = fill_body(card.text, env.get_template("card_results.md.j2").render(**ctx), ctx)
     card.data = merge_metadata(card.data, results, ref, name)
     return str(card)

@@ -1,45 +1,58 @@
-"""Writing an audit's output folder, and the ``report`` and ``card`` commands that rebuild the
-HTML report and the model card from a stored ``results.json`` without the model."""
+"""Writing an audit's output folder, and rebuilding the HTML report and the model card from a
+stored ``results.json`` without the model (the ``report`` and ``card`` commands).
+
+The report and card modules (and with them matplotlib) are imported only when something is
+rendered, so commands that render nothing stay light.
+"""
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
-from .errors import AuditError
-from .results import PREDICTIONS_FILE, RESULTS_FILE, dumps, output_texts, write_text_atomic, write_texts_atomic
-from .runner import Audit
-from .streaming import PARQUET_DIR, find_predictions, remove_parquet, staged_parquet
-from .validate import read_predictions, read_results
+from ..errors import AuditError
+from ..results import PREDICTIONS_FILE, RESULTS_FILE, dumps, output_texts, write_text_atomic, write_texts_atomic
+from ..streaming import PARQUET_DIR, find_predictions, remove_parquet, staged_parquet
+from ..validate import read_predictions, read_results
+
+if TYPE_CHECKING:
+    from ..policy import Policy
+    from ..runner import Audit
 
 REPORT_FILE = "report.html"
-DATASET_ID_HELP = "Hub dataset id the card's model-index names (default: derived from the results)"
 CARD_FILE = "model_card.md"
 #: Longest wait for another run to finish writing the same output folder.
 LOCK_WAIT_S = 120.0
 
 
 def render_all(results: Mapping[str, Any], records: Sequence[Mapping[str, Any]] | None,
-               card: Path | None, dataset_id: str | None = None) -> tuple[str, str]:
-    """The report's HTML and the filled card's markdown (rendered before anything is written)."""
+               card: Path | None, dataset_id: str | None = None, policy: Policy | None = None) -> tuple[str, str]:
+    """The report's HTML and the filled card's markdown (rendered before anything is written),
+    both judged against ``policy`` (the shipped default gate policy when None)."""
     from .card import fill_card
     from .report import render_report
 
-    return render_report(results, records), fill_card(results, _read_card(card), dataset_id=dataset_id)
+    return (render_report(results, records, policy),
+            fill_card(results, read_card(card), dataset_id=dataset_id, policy=policy))
 
 
-def _read_card(card: Path | None) -> str | None:
+def read_card(card: Path | None) -> str | None:
+    """The text of the model card to fill, or ``None`` (the built-in template) without one; a
+    card whose front matter cannot be read is refused here, naming the file."""
+    from .card import parse_card
+
     if card is None:
         return None
     try:
-        return card.read_text(encoding="utf-8")
+        text = card.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise AuditError(f"model card not found: {card}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise AuditError(f"cannot read model card {card}: {exc}") from exc
+    parse_card(text, f"model card {card}")
+    return text
 
 
 @contextmanager
@@ -77,14 +90,14 @@ def locked_folder(folder: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
 
 
 def write_all(out: Path, audit: Audit, card: Path | None = None, dataset_id: str | None = None,
-              predictions: str = "jsonl") -> list[Path]:
+              predictions: str = "jsonl", policy: Policy | None = None) -> list[Path]:
     """Write predictions, results, report and card to ``out``: all four are rendered and staged
     before any is renamed into place, under a lock on ``out`` (:func:`locked_folder`), so a
     failure leaves earlier outputs untouched and two runs never leave a mix of their files.
     ``predictions`` is the per-case form: ``jsonl`` (``predictions.jsonl``) or ``parquet`` (a
     ``predictions.parquet`` folder of shards, :mod:`audit.streaming`); the other form, left by an
-    earlier run, is removed."""
-    html, markdown = render_all(audit.results, audit.records, card, dataset_id)
+    earlier run, is removed. ``policy`` is the gate policy the report and card follow."""
+    html, markdown = render_all(audit.results, audit.records, card, dataset_id, policy)
     others = {out / REPORT_FILE: html, out / CARD_FILE: markdown}
     with locked_folder(out):
         if predictions == "parquet":
@@ -97,34 +110,29 @@ def write_all(out: Path, audit: Audit, card: Path | None = None, dataset_id: str
     return [out / name for name in (RESULTS_FILE, per_case, REPORT_FILE, CARD_FILE)]
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
+def rebuild_report(results_path: Path, output: Path, policy: Policy | None = None) -> None:
+    """Write the HTML report of a stored ``results.json`` (with the per-case predictions beside
+    it when present) to ``output``."""
     from .report import render_report
 
-    results = read_results(args.results)
-    predictions = find_predictions(Path(args.results))
-    records = read_predictions(predictions, results) if predictions.exists() else None
-    write_text_atomic(args.output, render_report(results, records))
-    return 0
+    results, records = read_run(results_path)
+    write_text_atomic(output, render_report(results, records, policy))
 
 
-def _cmd_card(args: argparse.Namespace) -> int:
+def read_run(results_path: Path) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    """A stored ``results.json`` and, when present, the per-case predictions beside it, checked
+    against each other (:func:`audit.validate.read_predictions`): the report and the card read
+    a run the same way, so neither shows a figure the predictions contradict."""
+    results = read_results(results_path)
+    predictions = find_predictions(Path(results_path))
+    return results, read_predictions(predictions, results) if predictions.exists() else None
+
+
+def rebuild_card(results_path: Path, output: Path, card: Path | None = None, dataset_id: str | None = None,
+                 policy: Policy | None = None) -> None:
+    """Write the model card (``card`` filled, or the built-in template) for a stored ``results.json``,
+    checked against the predictions beside it as the report is (:func:`read_run`)."""
     from .card import fill_card
 
-    results = read_results(args.results)
-    write_text_atomic(args.output, fill_card(results, _read_card(args.card), dataset_id=args.dataset_id))
-    return 0
-
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """The ``report`` and ``card`` subcommands."""
-    p = sub.add_parser("report", help="render report.html from a stored results.json")
-    p.add_argument("results", type=Path,
-                   help="results.json (predictions.jsonl or predictions.parquet beside it is used if present)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
-    p.set_defaults(func=_cmd_report)
-    p = sub.add_parser("card", help="fill a model card from a stored results.json")
-    p.add_argument("results", type=Path)
-    p.add_argument("--card", type=Path, default=None, help="card to fill (default: built-in template)")
-    p.add_argument("--dataset-id", default=None, help=DATASET_ID_HELP)
-    p.add_argument("-o", "--output", type=Path, required=True, help="markdown file to write")
-    p.set_defaults(func=_cmd_card)
+    results, _ = read_run(results_path)
+    write_text_atomic(output, fill_card(results, read_card(card), dataset_id=dataset_id, policy=policy))

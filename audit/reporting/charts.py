@@ -1,4 +1,4 @@
-"""The report's figures: matplotlib charts returned as inline SVG markup.
+"""The report's figures: matplotlib charts returned as inline SVG markup with a text alternative.
 
 Each function draws one figure with matplotlib's object API (no pyplot state, no display needed)
 and returns a :class:`markupsafe.Markup` string that the HTML template inserts as is. Text is
@@ -42,7 +42,9 @@ def _figure(key: str, size: tuple[float, float]) -> Iterator[Figure]:
 
 
 def _to_svg(fig: Figure, title: str) -> Markup:
-    """Serialize ``fig`` as an inline ``<svg>`` element that scales with its container.
+    """Serialize ``fig`` as an inline ``<svg>`` element that scales with its container, with
+    ``title`` (what the chart shows, in words) as its ``aria-label`` and its ``<title>``, so screen
+    readers and text search find it.
 
     The XML prolog, DOCTYPE and the metadata block (creator and date) are dropped: they are not
     needed inline and the date would make equal reports differ. Element ids that nothing refers
@@ -56,8 +58,8 @@ def _to_svg(fig: Figure, title: str) -> Markup:
     text = _ID_ATTR.sub(lambda m: m.group(0) if m.group(1) in referenced else "", text)
     head, rest = text.split(">", 1)
     head = _SIZE_ATTRS.sub("", head)
-    label = html.escape(title, quote=True)
-    return Markup(f'{head} class="chart" role="img" aria-label="{label}">{rest.strip()}')
+    label, text = html.escape(title, quote=True), html.escape(title, quote=False)
+    return Markup(f'{head} class="chart" role="img" aria-label="{label}"><title>{text}</title>{rest.strip()}')
 
 
 def bar_chart(key: str, labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str,
@@ -95,7 +97,20 @@ def bar_chart(key: str, labels: Sequence[str], values: Sequence[float], *, title
             ax.set_xticks(range(0, 101, 20))
         ax.set_xlabel(xlabel)
         ax.set_title(title, loc="left", fontsize=10)
-        return _to_svg(fig, title)
+        return _to_svg(fig, _bar_text(title, labels, shown, low, high, scale, percent))
+
+
+def _bar_text(title: str, labels: Sequence[str], shown: Sequence[float], low: Sequence[float | None] | None,
+              high: Sequence[float | None] | None, scale: float, percent: bool) -> str:
+    """A bar chart's numbers in words: ``"title: a 92.0% [88.1, 95.0]; b 40.0%"``."""
+    def num(x: float) -> str:
+        return f"{x:.1f}" if percent else f"{x:,.4g}"
+
+    bounds = list(zip(low, high)) if low is not None and high is not None else [(None, None)] * len(shown)
+    cells = [f"{label} {num(v)}{'%' if percent else ''}"
+             + (f" [{num(lo * scale)}, {num(hi * scale)}]" if lo is not None and hi is not None else "")
+             for label, v, (lo, hi) in zip(labels, shown, bounds)]
+    return f"{title}: " + "; ".join(cells)
 
 
 def heatmap(key: str, matrix: Sequence[Sequence[float]], labels: Sequence[str], *, title: str,
@@ -120,7 +135,10 @@ def heatmap(key: str, matrix: Sequence[Sequence[float]], labels: Sequence[str], 
         ax.set_title(title, loc="left", fontsize=10)
         ax.spines[:].set_visible(False)
         fig.colorbar(image, ax=ax, shrink=0.8)
-        return _to_svg(fig, title)
+        cells = "; ".join(f"{label}: " + ", ".join(f"{other} {100 * v:.0f}%" if percent else f"{other} {v:,.0f}"
+                                                   for other, v in zip(labels, row))
+                          for label, row in zip(labels, matrix))
+        return _to_svg(fig, f"{title}, rows {ylabel}, columns {xlabel}: {cells}")
 
 
 def reliability_diagram(key: str, bins: Sequence[dict], *, title: str) -> Markup:
@@ -147,4 +165,6 @@ def reliability_diagram(key: str, bins: Sequence[dict], *, title: str) -> Markup
         bottom.set_ylabel("cases")
         bottom.set_xlabel("top-label confidence")
         bottom.set_xlim(0, 1)
-        return _to_svg(fig, title)
+        cells = "; ".join(f"confidence {b['lower']:.2f}-{b['upper']:.2f}: {b['count']:,} cases, accuracy "
+                          f"{b['accuracy']:.3f}, mean confidence {b['confidence']:.3f}" for b in filled)
+        return _to_svg(fig, f"{title}: {cells}")
