@@ -17,11 +17,14 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from .errors import AuditError
 
 if TYPE_CHECKING:
+    from .policy import Policy
     from .suite import GeneratedSuite, SuiteSpec
 
 PROG = "emotion-audit"
 #: Where an internal error (a bug, not a bad input) should be reported.
 REPORT_BUGS = "rerun with --debug and report the traceback to the emotion-audit issue tracker"
+DATASET_ID_HELP = "Hub dataset id the card's model-index names (default: derived from the results)"
+POLICY_HELP = "gate policy YAML whose floors decide the badges and findings (default: the built-in policy)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,10 +39,39 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _label_names(value: str) -> list[str]:
+    """``--label-names``: comma-separated, each name once (a repeated name would merge two classes)."""
+    from .labels import unique_names
+
+    try:
+        return unique_names(_csv(value), "")
+    except AuditError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def at_least(low: float, kind: type = int) -> Callable[[str], float]:
+    """An argparse type: a finite ``kind`` (int or float) of at least ``low``, so a bad number is a
+    one-line usage error at parse time (``argument --seed: must be an integer >= 0, got '-1'``)."""
+    import math
+
+    noun = "an integer" if kind is int else "a number"
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or value < low:
+            raise argparse.ArgumentTypeError(f"must be {noun} >= {low:g}, got {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
 def _add_run(sub: argparse._SubParsersAction) -> None:
     from .data import DEFAULT_DATASET
     from .model import DEFAULT_MODEL
-    from .outputs import DATASET_ID_HELP
 
     p = sub.add_parser("run", help="evaluate a model on a test split and suites; write results.json",
                        description="Evaluate a classifier and write results.json, predictions.jsonl, "
@@ -51,7 +83,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", help="split to evaluate (default: %(default)s)")
     p.add_argument("--text-column", default="text")
     p.add_argument("--label-column", default="label")
-    p.add_argument("--label-names", type=_csv, default=None,
+    p.add_argument("--label-names", type=_label_names, default=None,
                    help="comma-separated label order of the data, for integer labels or generic model labels")
     p.add_argument("--group-columns", type=_csv, default=[],
                    help="comma-separated columns holding group membership for disaggregated metrics")
@@ -61,14 +93,17 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"])
-    p.add_argument("--batch-size", type=int, default=None,
+    p.add_argument("--batch-size", type=at_least(1), default=None,
                    help="most texts per batch (default: 64 on CPU, 1024 on CUDA; a token budget also applies)")
-    p.add_argument("--max-length", type=int, default=512)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (at least 1000)")
+    p.add_argument("--max-length", type=at_least(2), default=512)
+    p.add_argument("--seed", type=at_least(0), default=0)
+    p.add_argument("--bootstrap", type=at_least(1000), default=1000, help="bootstrap resamples (at least 1000)")
     p.add_argument("--card", type=Path, default=None, help="model card to fill (default: built-in template)")
     p.add_argument("--dataset-id", default=None, help=DATASET_ID_HELP)
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the prediction cache")
+    p.add_argument("--policy", type=Path, default=None, help=POLICY_HELP)
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the cache (predictions, and the model facts, suites and "
+                        "evidence kept beside them)")
     p.add_argument("--cache-dir", type=Path, default=None)
     p.add_argument("--offline", action="store_true", help="never use the network (Hub cache only)")
     p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the Hub repo")
@@ -88,19 +123,21 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    help="where inference runs: this process, or Ray Data actors (needs the ray extra)")
     p.add_argument("--ray-address", default=None,
                    help="Ray cluster to join (e.g. auto, ray://head:10001; default: a local Ray runtime)")
-    p.add_argument("--ray-actors", type=int, default=None,
+    p.add_argument("--ray-actors", type=at_least(1), default=None,
                    help="model actors (default: one per CPU, or per --ray-gpus-per-actor GPUs)")
-    p.add_argument("--ray-gpus-per-actor", type=float, default=0.0,
+    p.add_argument("--ray-gpus-per-actor", type=at_least(0, float), default=0.0,
                    help="GPUs per model actor (default 0: actors run on CPU)")
     p.set_defaults(func=_cmd_run)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .outputs import write_all
+    from .policy import load_policy
+    from .reporting.outputs import write_all
     from .runner import Options, evaluate
 
     if args.out.exists() and not args.out.is_dir():
         raise AuditError(f"--out {args.out} exists and is not a folder")
+    policy = load_policy(args.policy)  # before the model runs: a bad policy fails fast
     options = Options(
         split=args.split, text_column=args.text_column, label_column=args.label_column,
         group_columns=tuple(args.group_columns), label_names=tuple(args.label_names) if args.label_names else None,
@@ -112,23 +149,77 @@ def _cmd_run(args: argparse.Namespace) -> int:
         engine=args.engine, ray_address=args.ray_address, ray_actors=args.ray_actors,
         ray_gpus_per_actor=args.ray_gpus_per_actor)
     audit = evaluate(args.model, args.data, options)
-    paths = write_all(args.out, audit, card=args.card, dataset_id=args.dataset_id, predictions=args.predictions)
+    paths = write_all(args.out, audit, card=args.card, dataset_id=args.dataset_id, predictions=args.predictions,
+                      policy=policy)
     if not args.quiet:
-        test = audit.results["suites"]["test"].get("metrics")
-        if test:
-            acc, mf1 = test["accuracy"], test["macro_f1"]
-            print(f"accuracy {acc['value']:.4f} [{acc['ci_low']:.4f}, {acc['ci_high']:.4f}]  "
-                  f"macro F1 {mf1['value']:.4f} [{mf1['ci_low']:.4f}, {mf1['ci_high']:.4f}]")
-        for name, section in audit.results["suites"].items():
-            if name != "test" and section["pass_rate"]["value"] is not None:
-                noop = f" ({section['n_noop']} no-op cases not judged)" if section.get("n_noop") else ""
-                print(f"suite {name}: pass rate {section['pass_rate']['value']:.3f} over {section['n_judged']} cases{noop}")
+        _print_summary(audit.results, policy)
         inference = audit.results["run"]["inference"]
         if inference.get("rejected") or inference.get("rebuilt"):
             print(f"prediction cache: {inference['rejected']} damaged row(s) rejected and recomputed, "
                   f"{inference['rebuilt']} damaged file(s) rebuilt")
         for path in paths:
             print(f"wrote {path}")
+    return 0
+
+
+def _print_summary(results: dict, policy: Policy) -> None:
+    """The headline scores and the top findings (:func:`audit.findings.findings`, the sentences
+    the report and the card state too)."""
+    from .findings import findings, summary_lines
+
+    test = results["suites"]["test"].get("metrics")
+    if test:
+        acc, mf1 = test["accuracy"], test["macro_f1"]
+        print(f"accuracy {acc['value']:.4f} [{acc['ci_low']:.4f}, {acc['ci_high']:.4f}]  "
+              f"macro F1 {mf1['value']:.4f} [{mf1['ci_low']:.4f}, {mf1['ci_high']:.4f}]")
+    found = findings(results, policy)
+    if found:
+        print("top findings (details in report.html):")
+        print("\n".join(summary_lines(found)))
+
+
+def _add_outputs(sub: argparse._SubParsersAction) -> None:
+    """The ``report`` and ``card`` subcommands (:mod:`audit.reporting.outputs`)."""
+    p = sub.add_parser("report", help="render report.html from a stored results.json")
+    p.add_argument("results", type=Path,
+                   help="results.json (predictions.jsonl or predictions.parquet beside it is used if present)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
+    p.add_argument("--policy", type=Path, default=None, help=POLICY_HELP)
+    p.set_defaults(func=_cmd_report)
+    p = sub.add_parser("card", help="fill a model card from a stored results.json")
+    p.add_argument("results", type=Path)
+    p.add_argument("--card", type=Path, default=None, help="card to fill (default: built-in template)")
+    p.add_argument("--dataset-id", default=None, help=DATASET_ID_HELP)
+    p.add_argument("--policy", type=Path, default=None, help=POLICY_HELP)
+    p.add_argument("-o", "--output", type=Path, required=True, help="markdown file to write")
+    p.set_defaults(func=_cmd_card)
+
+
+def run_inputs(results: Path) -> list[tuple[str, Path]]:
+    """A stored run's input files: ``results.json`` and the predictions beside it."""
+    from .streaming import find_predictions
+
+    return [("RESULTS", results), ("predictions", find_predictions(results))]
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .policy import load_policy
+    from .reporting.outputs import rebuild_report
+    from .results import refuse_overwrite
+
+    refuse_overwrite([*run_inputs(args.results), ("--policy", args.policy)], [("--output", args.output)])
+    rebuild_report(args.results, args.output, load_policy(args.policy))
+    return 0
+
+
+def _cmd_card(args: argparse.Namespace) -> int:
+    from .policy import load_policy
+    from .reporting.outputs import rebuild_card
+    from .results import refuse_overwrite
+
+    refuse_overwrite([*run_inputs(args.results), ("--card", args.card), ("--policy", args.policy)],
+                     [("--output", args.output)])
+    rebuild_card(args.results, args.output, args.card, args.dataset_id, load_policy(args.policy))
     return 0
 
 
@@ -157,9 +248,9 @@ def _add_suites(sub: argparse._SubParsersAction) -> None:
                     "verdict (valid / invalid / unsure) and note columns for a reviewer.")
     sample.add_argument("suite")
     _add_data_options(sample)
-    sample.add_argument("--n", type=int, default=60, help="cases to sample (default: %(default)s)")
-    sample.add_argument("--seed", type=int, default=0, help="seed of the sample (default: %(default)s)")
-    sample.add_argument("--suite-seed", type=int, default=0,
+    sample.add_argument("--n", type=at_least(1), default=60, help="cases to sample (default: %(default)s)")
+    sample.add_argument("--seed", type=at_least(0), default=0, help="seed of the sample (default: %(default)s)")
+    sample.add_argument("--suite-seed", type=at_least(0), default=0,
                         help="seed the suite is generated with, as run's --seed (default: %(default)s)")
     sample.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
     sample.set_defaults(func=_cmd_sample)
@@ -200,8 +291,6 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     from .review import sample_cases, sample_csv, sample_rows
     from .suite import cases_hash
 
-    if args.n < 1:
-        raise AuditError(f"--n must be at least 1, got {args.n}")
     spec, suite, data_sha = _generated(args, args.suite, args.suite_seed)
     chosen = sample_cases(spec.name, suite.cases, args.n, args.seed)
     rows = sample_rows(spec.name, chosen, suite_seed=args.suite_seed, cases_sha256=cases_hash(suite.cases),
@@ -213,7 +302,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from .report import fmt_rate
+    from .reporting.formatting import fmt_rate
     from .results import dumps, write_text_atomic
     from .review import check_sample, read_verdicts, review_path, summarize
 
@@ -229,8 +318,51 @@ def _cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_gate(sub: argparse._SubParsersAction) -> None:
+    """The ``gate`` and ``baseline`` subcommands (:mod:`audit.gate`)."""
+    p = sub.add_parser(
+        "gate", help="compare a run with a baseline; exit 1 on a significant regression",
+        description="Judge results.json (with predictions.jsonl beside it) against a baseline under a "
+                    "policy. Exit 0 pass (inconclusive drops included), 1 regression, 2 usage or "
+                    "compatibility error.")
+    p.add_argument("results", type=Path, help="the new run's results.json")
+    p.add_argument("--baseline", type=Path, required=True, help="baseline file from `emotion-audit baseline`")
+    p.add_argument("--policy", type=Path, default=None, help="gate policy YAML (default: the built-in policy)")
+    p.add_argument("--junit", type=Path, default=None, help="write a JUnit XML report here")
+    p.add_argument("--summary", type=Path, default=None, help="write a markdown summary here "
+                                                              "(e.g. \"$GITHUB_STEP_SUMMARY\")")
+    p.add_argument("--fail-on-inconclusive", action="store_true",
+                   help="count a drop beyond its margin that is not significant as a failure (exit 1 "
+                        "for error-severity checks) instead of a warning")
+    p.set_defaults(func=_cmd_gate)
+    p = sub.add_parser("baseline", help="promote a run to be the gate's baseline",
+                       description="Write a self-contained baseline file: results.json plus the per-case "
+                                   "outcomes from the predictions.jsonl beside it.")
+    p.add_argument("results", type=Path, help="results.json of the run to promote")
+    p.add_argument("-o", "--output", type=Path, required=True, help="baseline file to write")
+    p.set_defaults(func=_cmd_baseline)
+
+
+def _cmd_gate(args: argparse.Namespace) -> int:
+    from .gate.command import gate_command
+    from .results import refuse_overwrite
+
+    refuse_overwrite([*run_inputs(args.results), ("--baseline", args.baseline), ("--policy", args.policy)],
+                     [("--junit", args.junit), ("--summary", args.summary)])
+    return gate_command(args.results, args.baseline, policy=args.policy, junit=args.junit, summary=args.summary,
+                        fail_on_inconclusive=args.fail_on_inconclusive, quiet=args.quiet)
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    from .gate.command import baseline_command
+    from .results import refuse_overwrite
+
+    refuse_overwrite(run_inputs(args.results), [("--output", args.output)])
+    return baseline_command(args.results, args.output, quiet=args.quiet)
+
+
 #: Subcommands contributed by other modules: (module, function adding the parser).
-_EXTERNAL = (("audit.outputs", "add_parsers"), ("audit.gate", "add_parsers"), ("audit.compare", "add_parsers"))
+_EXTERNAL = (("audit.compare", "add_parsers"),)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)
     _add_suites(sub)
+    _add_outputs(sub)
+    _add_gate(sub)
     for module, func in _EXTERNAL:
         adder: Callable[[argparse._SubParsersAction], None] = getattr(importlib.import_module(module), func)
         adder(sub)
@@ -264,8 +398,9 @@ def _parsers(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParser]:
 
 
 def _one_line(text: object) -> str:
-    """A message on one line (file names and library messages may hold line breaks)."""
-    return " ".join(str(text).split())
+    """A message on one line (file names and library messages may hold line breaks), printable
+    on any stream (a lone surrogate quoted from a bad input is written as ``\\udc00``)."""
+    return " ".join(str(text).encode("utf-8", "backslashreplace").decode("utf-8").split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

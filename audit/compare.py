@@ -36,17 +36,19 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .cli import at_least, run_inputs
 from .errors import AuditError
-from .gate import SPLIT, Run, _cases_problem, _SplitPairs, discordant, load_run
+from .gate import SPLIT, Run, SplitPairs, cases_problem, discordant, load_run
+from .metric_registry import METRICS, headline_metrics
 from .metrics import ALPHA, macro_f1_from_confusion
-from .results import RESULTS_FILE, dumps, write_text_atomic
+from .results import RESULTS_FILE, dumps, refuse_overwrite, write_text_atomic
 from .stats import EXACT_BELOW, holm, mcnemar, paired_bootstrap
 
 FORMAT = 1
 #: Bootstrap defaults: as many resamples as the gate's default policy.
 DEFAULT_RESAMPLES = 2000
 MIN_RESAMPLES = 1000
-_HEADLINE = (("accuracy", "Accuracy"), ("macro_f1", "Macro F1"), ("weighted_f1", "Weighted F1"))
+_HEADLINE = tuple((name, METRICS[name].title) for name in headline_metrics())
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def _test_set_problem(a: Run, b: Run) -> str | None:
     sha_a, sha_b = a.results["dataset"].get("sha256"), b.results["dataset"].get("sha256")
     if sha_a is None or sha_a != sha_b:
         return f"the test data differ (dataset.sha256 {str(sha_a)[:12]} vs {str(sha_b)[:12]})"
-    problem = _cases_problem(a.cases.get(SPLIT, {}), b.cases.get(SPLIT, {}))
+    problem = cases_problem(a.cases.get(SPLIT, {}), b.cases.get(SPLIT, {}))
     return f"test split: {problem}" if problem else None
 
 
@@ -106,7 +108,7 @@ def _suite_problem(a: Run, b: Run, suite: str) -> str | None:
         return "not run in both"
     if sa.get("cases_sha256") != sb.get("cases_sha256"):
         return "other cases (cases_sha256 differs)"
-    return _cases_problem(a.cases.get(suite, {}), b.cases.get(suite, {}))
+    return cases_problem(a.cases.get(suite, {}), b.cases.get(suite, {}))
 
 
 # --- tests ------------------------------------------------------------------------------------
@@ -168,7 +170,7 @@ def pair_tests(first: Entry, second: Entry, suites: Sequence[str], *, n_resample
         if metric == "accuracy":
             entry.update(_mcnemar_entry(a, b, SPLIT, "correct"))
         else:
-            split = _SplitPairs.build(b, a)  # its "drop", baseline minus new, is second minus first
+            split = SplitPairs.build(b, a)  # its "drop", baseline minus new, is second minus first
             diff, low, high, p = two_sided_bootstrap(split.drop_statistic(macro_f1_from_confusion), len(split.gold),
                                                      n_resamples=n_resamples, seed=seed)
             entry.update(test=f"paired bootstrap, {n_resamples} resamples", ci_low=low, ci_high=high, p_value=p)
@@ -298,14 +300,14 @@ def compare(entries: Sequence[Entry], *, n_resamples: int = DEFAULT_RESAMPLES, s
 # --- rendering --------------------------------------------------------------------------------
 
 def _estimate(node: Mapping[str, Any] | None) -> str:
-    from .report import fmt_value
+    from .reporting.formatting import fmt_value
 
     return fmt_value(node) if node else "—"
 
 
 def _gap(gap: Mapping[str, Any] | None) -> str:
     """A group gap: its value and interval, and the two groups it lies between."""
-    from .report import fmt_score
+    from .reporting.formatting import fmt_score
 
     return f"{fmt_score(gap)} ({gap['high_group']} vs {gap['low_group']})" if gap else "—"
 
@@ -341,9 +343,9 @@ TEST_COLUMNS = ["Pair", "Metric or suite", "Test", "Second - first [95% CI]", "p
 
 def render_html(doc: Mapping[str, Any]) -> str:
     """The comparison as one static HTML page (``reports/compare.html.j2``)."""
-    from .report import _environment
+    from .reporting.jinja import html_environment
 
-    return _environment().get_template("compare.html.j2").render(doc=doc, rows=_table_rows(doc),
+    return html_environment().get_template("compare.html.j2").render(doc=doc, rows=_table_rows(doc),
                                                                   test_columns=TEST_COLUMNS)
 
 
@@ -378,8 +380,8 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
 # --- command line -----------------------------------------------------------------------------
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    if args.bootstrap < MIN_RESAMPLES:
-        raise AuditError(f"--bootstrap must be at least {MIN_RESAMPLES} resamples, got {args.bootstrap}")
+    refuse_overwrite([item for run in args.runs for item in run_inputs(results_path(run))],
+                     [("--output", args.output), ("--json", args.json), ("--markdown", args.markdown)])
     doc = compare(load_entries(args.runs), n_resamples=args.bootstrap, seed=args.seed)
     outputs = {args.output: render_html, args.json: dumps,
                args.markdown: render_markdown}
@@ -404,7 +406,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, default=None, help="write the HTML comparison here")
     p.add_argument("--json", type=Path, default=None, help="write the comparison document (JSON) here")
     p.add_argument("--markdown", type=Path, default=None, help="write a markdown summary here (e.g. a PR comment)")
-    p.add_argument("--bootstrap", type=int, default=DEFAULT_RESAMPLES,
+    p.add_argument("--bootstrap", type=at_least(MIN_RESAMPLES), default=DEFAULT_RESAMPLES,
                    help="paired bootstrap resamples for macro F1 (at least 1000; default %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default %(default)s)")
+    p.add_argument("--seed", type=at_least(0), default=0, help="bootstrap seed (default %(default)s)")
     p.set_defaults(func=_cmd_compare)

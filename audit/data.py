@@ -62,6 +62,21 @@ class Dataset:
             h.update(b"\n")
         return h.hexdigest()
 
+    def texts_sha256(self) -> str:
+        """Hash of the texts alone, in order: what a reader can recompute from the per-case
+        records (they hold the texts and mapped label names, not the raw labels)."""
+        return texts_sha256(self.texts)
+
+
+def texts_sha256(texts: Iterable[str]) -> str:
+    """sha256 of ``texts`` in order, one JSON string a line (``results.json``'s
+    ``dataset.texts_sha256``, checked against ``predictions.jsonl`` by :mod:`audit.validate`)."""
+    h = hashlib.sha256()
+    for text in texts:
+        h.update(json.dumps(text, ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
 
 def load_data(
     spec: str,
@@ -153,30 +168,65 @@ def _load_file(path: Path, text_column: str, label_column: str) -> list[dict[str
     if ending in (".csv", ".tsv"):
         return _load_delimited(path, "," if ending == ".csv" else "\t", text_column)
     if ending == ".jsonl":
-        rows = []
-        for number, line in enumerate(_lines(_read_text(path)), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise AuditError(f"{path}: line {number}: not valid JSON ({exc.msg})") from exc
-            except RecursionError as exc:
-                raise AuditError(f"{path}: line {number}: JSON nested too deeply") from exc
-            if not isinstance(row, dict):
-                raise AuditError(f"{path}: line {number}: expected a JSON object")
-            _require_unicode(row, path, number)
-            rows.append(row)
-        return _require_columns(rows, path, rows[0].keys() if rows else [], text_column)
+        return _load_jsonl(path, text_column)
     if ending == ".parquet":
         try:
             import pyarrow.parquet as pq
 
+            names = pq.read_schema(path).names
+        except Exception as exc:  # pyarrow raises many types for corrupt files
+            raise AuditError(f"{path}: cannot read parquet: {str(exc).splitlines()[0]}") from exc
+        _require_unique(names, f"{path}: columns")
+        try:
             table = pq.read_table(path)
         except Exception as exc:  # pyarrow raises many types for corrupt files
             raise AuditError(f"{path}: cannot read parquet: {str(exc).splitlines()[0]}") from exc
         return _require_columns(table.to_pylist(), path, table.column_names, text_column)
     raise AuditError(f"{path}: unsupported file type {ending!r} (use one of {', '.join(LOCAL_FORMATS)})")
+
+
+def _require_unique(names: Iterable[Any], where: str) -> None:
+    """Refuse a repeated column or key name: every reader would keep only one of the values
+    (the last one, silently), so the file does not say which is meant."""
+    seen: set[Any] = set()
+    for name in names:
+        if name in seen:
+            raise AuditError(f"{where}: duplicate name {str(name)!r} (each column or key must appear once)")
+        seen.add(name)
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json`` object hook that refuses duplicate keys (``json.loads`` keeps the last one)."""
+    _require_unique((key for key, _ in pairs), "JSON object")
+    return dict(pairs)
+
+
+def _load_jsonl(path: Path, text_column: str) -> list[dict[str, Any]]:
+    """One JSON object a line, each with unique keys and valid Unicode strings. A line without
+    the text key is malformed (an empty text is written ``""``); when no line has it, the text
+    column is misnamed."""
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for number, line in enumerate(_lines(_read_text(path)), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line, object_pairs_hook=_unique_object)
+        except json.JSONDecodeError as exc:
+            raise AuditError(f"{path}: line {number}: not valid JSON ({exc.msg})") from exc
+        except RecursionError as exc:
+            raise AuditError(f"{path}: line {number}: JSON nested too deeply") from exc
+        except AuditError as exc:
+            raise AuditError(f"{path}: line {number}: {exc}") from exc
+        if not isinstance(row, dict):
+            raise AuditError(f"{path}: line {number}: expected a JSON object")
+        _require_unicode(row, path, number)
+        rows.append((number, row))
+    if any(text_column in row for _, row in rows):
+        for number, row in rows:
+            if text_column not in row:
+                raise AuditError(f"{path}: line {number}: no {text_column!r} key (keys: "
+                                 f"{', '.join(map(str, row)) or 'none'}); write \"\" for an empty text")
+    return _require_columns([row for _, row in rows], path, rows[0][1].keys() if rows else [], text_column)
 
 
 def _load_delimited(path: Path, delimiter: str, text_column: str) -> list[dict[str, Any]]:
@@ -187,13 +237,18 @@ def _load_delimited(path: Path, delimiter: str, text_column: str) -> list[dict[s
         csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.DictReader(io.StringIO(_read_text(path)), delimiter=delimiter, strict=True)
     rows = []
+    kind = "CSV" if delimiter == "," else "TSV"
     try:
+        _require_unique(reader.fieldnames or [], f"{path}: line 1: {kind} header")
         for row in reader:
+            if row.get(text_column) is None and text_column in (reader.fieldnames or []):
+                raise AuditError(f"{path}: line {reader.line_num}: row has no {text_column!r} field "
+                                 f"(fewer fields than the header)")
             rows.append(row)
     except csv.Error as exc:
         start = reader.line_num + 1  # the row that failed starts after the last one read
         reason = "unterminated quoted field (runs to the end of the file)" if "end of data" in str(exc) else str(exc)
-        raise AuditError(f"{path}: line {start}: malformed {'CSV' if delimiter == ',' else 'TSV'}: {reason}") from exc
+        raise AuditError(f"{path}: line {start}: malformed {kind}: {reason}") from exc
     return _require_columns(rows, path, reader.fieldnames or [], text_column)
 
 

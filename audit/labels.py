@@ -50,6 +50,7 @@ def model_labels(id2label: Mapping[int | str, str], dataset_names: Sequence[str]
     if not dataset_names:
         raise AuditError(f"model labels are generic ({', '.join(names)}) and the dataset gives no label "
                          f"order to map them onto; pass --label-names")
+    unique_names(dataset_names, "dataset label names")
     if len(dataset_names) != len(names):
         raise AuditError(f"model has {len(names)} generic labels ({', '.join(names)}) but the dataset names "
                          f"{len(dataset_names)}: {', '.join(dataset_names)}")
@@ -97,3 +98,16 @@ def gold_indices(raw_labels: Sequence[str | None], labels: Sequence[str],
         raise AuditError(f"dataset labels not known to the model: {shown} "
                          f"(model labels: {', '.join(labels)}; indices 0-{len(labels) - 1} also accepted)")
     return out
+
+
+def unique_names(names: Sequence[str], what: str) -> list[str]:
+    """``names`` when no two are equal ignoring case (labels match case-insensitively, so a
+    repeated name would merge two classes into one), else an :class:`AuditError` naming it
+    (after ``what``, when given)."""
+    seen: set[str] = set()
+    for name in names:
+        if name.lower() in seen:
+            raise AuditError(f"{what + ': ' if what else ''}{name!r} appears more than once ({', '.join(names)}); each class needs "
+                             f"its own name")
+        seen.add(name.lower())
+    return list(names)

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from .errors import AuditError
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 RESULTS_FILE = "results.json"
 PREDICTIONS_FILE = "predictions.jsonl"
 #: The top-level section that changes between otherwise identical runs (time stamp, durations,
@@ -27,6 +27,33 @@ def _unlink(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+def _file_key(path: Path) -> Any:
+    """What makes two paths the same file: the device and inode of an existing file (symlinks
+    and hard links included), else the resolved path."""
+    resolved = Path(path).expanduser().resolve()
+    try:
+        st = os.stat(resolved)
+    except OSError:
+        return str(resolved)
+    return (st.st_dev, st.st_ino)
+
+
+def refuse_overwrite(inputs: Iterable[tuple[str, Path | None]], outputs: Iterable[tuple[str, Path | None]]) -> None:
+    """Refuse a command whose output would replace one of its inputs or another of its outputs
+    (``report R/results.json -o R/results.json``): ``(option name, path)`` pairs, ``None`` unset."""
+    seen: dict[Any, str] = {}
+    for name, path in inputs:
+        if path is not None:
+            seen.setdefault(_file_key(path), f"the input {name}")
+    for name, path in outputs:
+        if path is None:
+            continue
+        key = _file_key(path)
+        if key in seen:
+            raise AuditError(f"{name} {path} is the same file as {seen[key]}; write it to another path")
+        seen[key] = f"the output {name}"
 
 
 def dumps(results: Mapping[str, Any]) -> str:

@@ -170,6 +170,10 @@ def test_other_case_ids_are_refused(synthetic_run: Path, tmp_path: Path, capsys:
     shutil.copytree(synthetic_run.parent, tmp_path / "other")
     predictions = tmp_path / "other" / PREDICTIONS_FILE
     predictions.write_text(predictions.read_text().replace('"id": "test-0"', '"id": "test-x"'))
+    results = tmp_path / "other" / RESULTS_FILE  # without the texts' hash (a 1.1 file), which would refuse it first
+    doc = json.loads(results.read_text())
+    del doc["dataset"]["texts_sha256"]
+    results.write_text(json.dumps(doc))
     assert main(["compare", str(synthetic_run), str(tmp_path / "other")]) == 2
     err = capsys.readouterr().err.strip()
     assert "case ids differ" in err and len(err.splitlines()) == 1
@@ -178,7 +182,7 @@ def test_other_case_ids_are_refused(synthetic_run: Path, tmp_path: Path, capsys:
 @pytest.mark.parametrize("args, message", [
     (lambda run: [str(run)], "compare needs at least two runs, got 1"),
     (lambda run: [str(run), "/nonexistent/results.json"], "results file not found"),
-    (lambda run: [str(run), str(run), "--bootstrap", "10"], "--bootstrap must be at least 1000"),
+    (lambda run: [str(run), str(run), "--bootstrap", "10"], "argument --bootstrap: must be an integer >= 1000"),
 ])
 def test_bad_input_is_one_line_exit_2(synthetic_run: Path, capsys: pytest.CaptureFixture, args, message: str) -> None:
     assert main(["compare", *args(synthetic_run)]) == 2

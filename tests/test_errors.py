@@ -247,7 +247,7 @@ def _tokenizer_beyond_vocabulary(w: Workspace) -> tuple[list[Any], list[str]]:
 
 
 def _usage_error(w: Workspace) -> tuple[list[Any], list[str]]:
-    return [*w.run(), "--batch-size", "many"], ["--batch-size", "invalid int value", "--help"]
+    return [*w.run(), "--batch-size", "many"], ["--batch-size", "must be an integer >= 1", "--help"]
 
 
 SUITE_HEAD = "name: bad\ndescription: a bad suite\n"
@@ -541,7 +541,7 @@ def test_offline_makes_no_network_call(how: str, model: str, data: str, code: in
 
 def test_report_escapes_html(tiny_model: Path, tmp_path: Path) -> None:
     """Texts and names from the data reach the report escaped, never as markup."""
-    report = pytest.importorskip("audit.report")
+    report = pytest.importorskip("audit.reporting.report")
     from audit.runner import evaluate
 
     folder = tmp_path / "<img src=x onerror=alert(1)>"
@@ -563,9 +563,9 @@ def test_an_internal_error_is_one_line_and_exit_2(debug: bool, previous_run: Pat
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: a traceback and exit 1, which is also the gate's regression code."""
-    import audit.report
+    import audit.reporting.report
 
-    monkeypatch.setattr(audit.report, "render_report", _crash)
+    monkeypatch.setattr(audit.reporting.report, "render_report", _crash)
     argv = ["report", previous_run / "results.json", "-o", tmp_path / "r.html", *(["--debug"] if debug else [])]
     result = run_cli(capsys, *argv)
     assert result.code == 2
@@ -579,11 +579,11 @@ def test_an_internal_error_is_one_line_and_exit_2(debug: bool, previous_run: Pat
 
 def test_a_crashing_gate_exits_2_not_1(previous_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import audit.gate
+    import audit.gate.command
 
     baseline = tmp_path / "baseline.json"
     assert main(["baseline", str(previous_run / "results.json"), "-o", str(baseline), "-q"]) == 0
-    monkeypatch.setattr(audit.gate, "run_gate", _crash)
+    monkeypatch.setattr(audit.gate.command, "run_gate", _crash)
     result = run_cli(capsys, "gate", previous_run / "results.json", "--baseline", baseline)
     assert result.code == 2 and "internal error" in result.err and "Traceback" not in result.err
 
@@ -664,7 +664,7 @@ def test_two_runs_into_one_folder_do_not_interleave(tmp_path: Path, monkeypatch:
     cannot start renaming before the first is done, and every file left is from one run."""
     import threading
 
-    from audit.outputs import write_all
+    from audit.reporting.outputs import write_all
     from audit.runner import Audit, evaluate
     from audit.model import CallableClassifier
 
@@ -714,7 +714,7 @@ def test_a_folder_held_by_another_run_is_one_error_after_the_wait(tmp_path: Path
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import fcntl
 
-    from audit.outputs import locked_folder
+    from audit.reporting.outputs import locked_folder
 
     out = tmp_path / "out"
     out.mkdir()

@@ -55,6 +55,12 @@ def _move_off_diagonal(doc: dict[str, Any]) -> None:
     counts[row][k] += 1
 
 
+def _swap_gap_groups(doc: dict[str, Any]) -> None:
+    """Name the worst group as the best and the other way round (the value kept)."""
+    gap = doc["bias"]["attributes"]["group"]["gaps"]["macro_f1"]
+    gap["high_group"], gap["low_group"] = gap["low_group"], gap["high_group"]
+
+
 def _consistent_pass_count(doc: dict[str, Any]) -> None:
     """Lower the suite's pass count with its value kept consistent (successes / n)."""
     rate = doc["suites"]["toy"]["pass_rate"]
@@ -88,6 +94,17 @@ RESULTS_EDITS = {
     "labels are not names": (_set("model.labels", [1, 2, 3, 4, 5, 6]), "model.labels"),
     "bias estimate holds a string": (_set("bias.attributes.group.groups.a.accuracy.value", "high"),
                                      "bias.attributes.group.groups.a.accuracy.value: must be a number"),
+    # a bias gap must be the highest minus the lowest judged group, between the groups it names
+    "bias gap value edited": (_set("bias.attributes.group.gaps.accuracy.value", 0.5),
+                              "bias.attributes.group.gaps.accuracy.value: is 0.5 but groups."),
+    "bias gap groups swapped": (_swap_gap_groups, "bias.attributes.group.gaps.macro_f1.high_group"),
+    "impossible group accuracy": (_set("bias.attributes.group.groups.a.accuracy.value", 0.86),
+                                  "groups.a.accuracy.value: 0.86 is not a whole number of n = 80 cases"),
+    "group support edited": (_set("bias.attributes.group.groups.a.support.joy", 99), "groups.a.support"),
+    # a rate's interval must be the Wilson interval of its counts
+    "Wilson ci_high edited": (_set("suites.toy.pass_rate.ci_high", 0.99),
+                              "suites.toy.pass_rate.ci_high: is 0.99 but the Wilson interval of"),
+    "Wilson ci_low edited": (_set("suites.toy.flip_rate.ci_low", 0.0), "suites.toy.flip_rate.ci_low"),
 }
 
 
@@ -221,11 +238,14 @@ PREDICTION_EDITS = {
     "passed flipped": (_edit_record(-1, "passed", lambda r: not r["passed"]), "suites.toy.pass_rate"),
     "cut mid-line": (lambda ls: ls[:-1] + [ls[-1][:20]], "not valid JSON"),
     "case marked a no-op": (_edit_record(-1, "no_op", True), "suites.toy.n_noop: is 2 but the predictions (no-op cases) gives 3"),
+    "lone surrogate in a text": (_edit_record(3, "text", "sad \ud800 day"), "line 4: text: holds a lone surrogate"),
+    "lone surrogate in a key": (lambda ls: ls[:3] + [ls[3].replace('"text"', '"te\\udc00xt"', 1)] + ls[4:],
+                                "line 4: te"),
 }
 
 
 @pytest.mark.parametrize("name", PREDICTION_EDITS)
-@pytest.mark.parametrize("command", ["report", "gate"])
+@pytest.mark.parametrize("command", ["report", "card", "gate"])
 def test_edited_predictions_are_refused(name: str, command: str, synthetic_run: Path, baseline: Path,
                                         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     edit, needle = PREDICTION_EDITS[name]
@@ -238,3 +258,46 @@ def test_parse_json_bounds_depth_without_recursion() -> None:
     assert parse_json("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
     with pytest.raises(ValueError, match="nested more than"):
         parse_json("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+
+
+def _with_texts_hash(results: Path) -> None:
+    """Record ``dataset.texts_sha256`` of the split's texts, as a run does."""
+    from audit.data import texts_sha256
+
+    texts = [json.loads(line)["text"] for line in _lines(results) if json.loads(line)["suite"] == "test"]
+    _edit_results(results, _set("dataset.texts_sha256", texts_sha256(texts)))
+
+
+def test_texts_matching_the_dataset_hash_are_accepted(synthetic_run: Path, baseline: Path, tmp_path: Path) -> None:
+    results = _copy(synthetic_run, tmp_path)
+    _with_texts_hash(results)
+    for name, argv in _commands(results, baseline).items():
+        assert main(argv) == 0, name
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(_edit_record(4, "text", "case 4 text, edited"), id="edited"),
+    pytest.param(lambda ls: [ls[1].replace('"test-1"', '"test-0"'), ls[0].replace('"test-0"', '"test-1"')] + ls[2:],
+                 id="swapped"),
+])
+@pytest.mark.parametrize("command", ["report", "card", "gate"])
+def test_texts_not_matching_the_dataset_hash_are_refused(edit: Callable[[list[str]], list[str]], command: str,
+                                                         synthetic_run: Path, baseline: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: an edited or swapped text was shown as the split's; now its hash must match."""
+    results = _copy(synthetic_run, tmp_path)
+    _with_texts_hash(results)
+    _write_lines(results, edit(_lines(results)))
+    assert_refused(capsys, _commands(results, baseline)[command], "dataset.texts_sha256: is ", "the texts in")
+
+
+@pytest.mark.parametrize("key,value", [("brier", 0.01), ("nll", 0.02)])
+@pytest.mark.parametrize("command", ["report", "card", "gate"])
+def test_forged_calibration_is_refused_against_the_predictions(key: str, value: float, command: str,
+                                                               synthetic_run: Path, baseline: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: the card published an edited Brier score or NLL (it did not read the predictions)."""
+    results = _copy(synthetic_run, tmp_path)
+    _edit_results(results, _set(f"suites.test.metrics.calibration.{key}", value))
+    assert_refused(capsys, _commands(results, baseline)[command], PREDICTIONS_FILE,
+                   f"calibration.{key}: is {value} but the predictions")
