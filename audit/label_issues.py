@@ -47,7 +47,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .metrics import HEADLINE_METRICS, classification_metrics, rate_with_ci
+from .metric_registry import headline_metrics
+from .metrics import classification_metrics, rate_with_ci
 
 #: cleanlab's filter (its default) and ranking, named in the section's ``method``.
 FILTER_BY = "prune_by_noise_rate"
@@ -119,7 +120,7 @@ def find_label_issues(ids: Sequence[str], gold: Sequence[int | None], probs: np.
     sensitivity = None
     if keep.any():
         m = classification_metrics(y[keep], p[keep].argmax(axis=1), labels, n_resamples=n_resamples, seed=seed)
-        sensitivity = {"note": SENSITIVITY_NOTE, "n": m["n"], **{k: m[k] for k in HEADLINE_METRICS}}
+        sensitivity = {"note": SENSITIVITY_NOTE, "n": m["n"], **{k: m[k] for k in headline_metrics()}}
     return {"method": _method(), "library": _library(), "n_scored": int(len(y)), "n": len(issues),
             "rate": rate_with_ci(len(issues), len(y)), "issues": issues, "sensitivity": sensitivity,
             "warnings": notes, "skipped": None}
@@ -202,6 +203,6 @@ def check_section(section: Mapping[str, Any], where: tuple[Any, ...], labels: Se
         field(sensitivity, sw, "note", "str")
         if field(sensitivity, sw, "n", "count") + n != n_scored:
             raise Invalid(sw + ("n",), f"is {sensitivity['n']} but n_scored - n = {n_scored - n}")
-        for key in HEADLINE_METRICS:
+        for key in headline_metrics():
             check_estimate(field(sensitivity, sw, key, "map"), sw + (key,), inside=True)
             field(sensitivity[key], sw + (key,), "value", "prob")

@@ -116,14 +116,6 @@ def micro_f1_from_confusion(cm: np.ndarray) -> np.ndarray | float:
     return _safe_div(2 * tp, 2 * total)
 
 
-#: The headline metrics that carry a bootstrap confidence interval.
-HEADLINE_METRICS: dict[str, Callable[[np.ndarray], Any]] = {
-    "accuracy": accuracy_from_confusion,
-    "macro_f1": macro_f1_from_confusion,
-    "weighted_f1": weighted_f1_from_confusion,
-}
-
-
 #: Case indices drawn at once by :func:`bootstrap_confusions` (half a MiB: blocks stay in cache).
 _BOOTSTRAP_CELLS = 1 << 16
 
@@ -254,15 +246,18 @@ def classification_metrics(
     Returns accuracy, macro and weighted F1 as ``{"value", "ci_low", "ci_high"}`` with a seeded
     percentile-bootstrap 95% interval, micro F1, per-class precision/recall/F1/support, the
     confusion matrix (counts and row-normalized) and, when ``probs`` is given, calibration.
-    ``n_resamples=0`` skips the intervals (``ci_low``/``ci_high`` are then ``None``).
+    ``n_resamples=0`` skips the intervals (``ci_low``/``ci_high`` are then ``None``). The headline
+    metrics are those :mod:`audit.metric_registry` declares (:func:`~audit.metric_registry.headline_metrics`).
     """
+    from .metric_registry import headline_metrics  # the registry is built on this module's functions
+
     k = len(labels)
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
     cm = confusion_counts(y_true, y_pred, k)
     boot = bootstrap_confusions(y_true, y_pred, k, n_resamples, seed) if n_resamples and len(y_true) else None
     out: dict[str, Any] = {"n": int(len(y_true))}
-    for name, fn in HEADLINE_METRICS.items():
+    for name, fn in headline_metrics().items():
         low = high = None
         if boot is not None:
             low, high = percentile_interval(fn(boot))

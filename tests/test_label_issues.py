@@ -14,7 +14,7 @@ from cleanlab.rank import get_label_quality_scores
 from audit.cli import main
 from audit.label_issues import MIN_TEXTS, find_label_issues, summary
 from audit.metrics import classification_metrics
-from audit.report import render_report
+from audit.reporting.report import render_report
 from audit.validate import Invalid, check_results
 
 from conftest import LABELS

@@ -9,7 +9,7 @@ import pytest
 
 from audit.model import CallableClassifier, TransformersClassifier
 from audit.noop import cause, input_keys, noop_ids
-from audit.report import render_report
+from audit.reporting.report import render_report
 from audit.runner import evaluate
 from audit.suite import Case, Expectation, GeneratedSuite, SuiteSpec, score_suite
 from audit.suite_trust import noop_rules, noop_sentence

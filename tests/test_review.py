@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import proportion_confint
 from audit.cli import main
 from audit.errors import AuditError
 from audit.model import CallableClassifier
-from audit.report import render_report
+from audit.reporting.report import render_report
 from audit.review import (SAMPLE_COLUMNS, allocate, expectation_words, generator_fingerprint, load_review,
                           sample_cases)
 from audit.runner import evaluate

@@ -14,7 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 from audit.gate import floor_checks
 from audit.policy import parse_policy
-from audit.report import render_report
+from audit.reporting.report import render_report
 from audit.slices import (discover_slices, fisher_p, has_feeling_verb, has_intensifier, identity_terms,
                           is_elongated, is_question, length_bucket, words)
 from audit.stats import benjamini_hochberg

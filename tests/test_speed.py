@@ -56,7 +56,7 @@ def test_gate_loads_no_model_or_statistics_library(synthetic_run: Path, tmp_path
 
 
 def test_the_model_module_imports_torch_only_when_a_model_loads() -> None:
-    assert loaded_after("import audit.model, audit.runner, audit.outputs, audit.gate") == []
+    assert loaded_after("import audit.model, audit.runner, audit.reporting.outputs, audit.gate") == []
 
 
 # --- statistics without scipy's per-call cost ------------------------------------------------------

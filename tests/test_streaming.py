@@ -10,8 +10,8 @@ import pytest
 
 from audit.cli import main
 from audit.errors import AuditError
-from audit.outputs import write_all
-from audit.report import render_report
+from audit.reporting.outputs import write_all
+from audit.reporting.report import render_report
 from audit.results import PREDICTIONS_FILE, RESULTS_FILE
 from audit.runner import Audit
 from audit.streaming import PARQUET_DIR, find_predictions, read_parquet_records, shards, staged_parquet, write_parquet

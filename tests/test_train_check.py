@@ -10,9 +10,11 @@ import pytest
 from audit.cli import main
 from audit.data import load_data
 from audit.errors import AuditError
+from audit.findings import limitations
 from audit.metrics import rate_with_ci
 from audit.model import CallableClassifier
-from audit.report import fmt_rate, limitations, render_report
+from audit.reporting.formatting import fmt_rate
+from audit.reporting.report import render_report
 from audit.runner import evaluate
 from audit.suite import SourceData, SuiteContext, load_spec
 from audit.train_check import disagrees, evidence, find_train_split
@@ -144,7 +146,7 @@ def test_cli_train_data_on_the_tiny_model(tiny_model: Path, user_suite, tmp_path
     results = json.loads((out / "results.json").read_text())
     found = results["suites"]["shout"]["train_evidence"]
     assert (found["n_matched"], found["n_consistent"]) == (24, 2)
-    assert results["schema_version"] == "1.1" and results["dataset"]["train"]["size"] == 30
+    assert results["schema_version"] == "1.2" and results["dataset"]["train"]["size"] == 30
     html = (out / "report.html").read_text().replace("&#39;", "'")
     assert "Training labels disagree with the shout suite's expectation" in html
     assert main(["-q", "run", "--model", str(tiny_model), "--data", str(data), "--suites", "shout",
