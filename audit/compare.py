@@ -28,7 +28,6 @@ style), ``--json`` the comparison document, ``--markdown`` a table for a pull-re
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +35,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .cli import at_least, run_inputs
 from .errors import AuditError
 from .gate import SPLIT, Run, SplitPairs, cases_problem, discordant, load_run
 from .metric_registry import METRICS, headline_metrics
 from .metrics import ALPHA, macro_f1_from_confusion
-from .results import RESULTS_FILE, dumps, refuse_overwrite, write_text_atomic
+from .results import RESULTS_FILE, dumps, write_text_atomic
 from .stats import EXACT_BELOW, holm, mcnemar, paired_bootstrap
 
 FORMAT = 1
@@ -379,34 +377,17 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
 
 # --- command line -----------------------------------------------------------------------------
 
-def _cmd_compare(args: argparse.Namespace) -> int:
-    refuse_overwrite([item for run in args.runs for item in run_inputs(results_path(run))],
-                     [("--output", args.output), ("--json", args.json), ("--markdown", args.markdown)])
-    doc = compare(load_entries(args.runs), n_resamples=args.bootstrap, seed=args.seed)
-    outputs = {args.output: render_html, args.json: dumps,
-               args.markdown: render_markdown}
+def compare_command(runs: Sequence[Path], *, html: Path | None, json_out: Path | None, markdown: Path | None,
+                    n_resamples: int, seed: int, quiet: bool) -> int:
+    """``emotion-audit compare``: compare ``runs`` and write the outputs named (none is written
+    when its path is ``None``); the pair sentences on stdout unless ``quiet``."""
+    doc = compare(load_entries(runs), n_resamples=n_resamples, seed=seed)
+    outputs = {html: render_html, json_out: dumps, markdown: render_markdown}
     texts = {path: render(doc) for path, render in outputs.items() if path is not None}
     for path, text in texts.items():
         write_text_atomic(path, text)
-    if not args.quiet:
+    if not quiet:
         print("\n".join(doc["sentences"]))
         for path in texts:
             print(f"wrote {path}")
     return 0
-
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """The ``compare`` subcommand."""
-    p = sub.add_parser(
-        "compare", help="compare two or more runs on the same test set with paired tests",
-        description="Compare runs (results.json files, or their folders, each with predictions.jsonl beside "
-                    "it) on the same test set: headline metrics with intervals, suite pass rates, bias "
-                    "headlines, and pairwise paired tests (McNemar, paired bootstrap) with Holm correction.")
-    p.add_argument("runs", type=Path, nargs="+", help="results.json files or the folders holding them")
-    p.add_argument("-o", "--output", type=Path, default=None, help="write the HTML comparison here")
-    p.add_argument("--json", type=Path, default=None, help="write the comparison document (JSON) here")
-    p.add_argument("--markdown", type=Path, default=None, help="write a markdown summary here (e.g. a PR comment)")
-    p.add_argument("--bootstrap", type=at_least(MIN_RESAMPLES), default=DEFAULT_RESAMPLES,
-                   help="paired bootstrap resamples for macro F1 (at least 1000; default %(default)s)")
-    p.add_argument("--seed", type=at_least(0), default=0, help="bootstrap seed (default %(default)s)")
-    p.set_defaults(func=_cmd_compare)
