@@ -17,10 +17,11 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import numpy as np
 
 from . import __version__
-from .bias import combine as combine_bias, disaggregate
+from .bias import combine as combine_bias
 from .checklist_adapter import checklist_texts, run_checklist_suite
 from .cache import CHUNK, PredictionCache, default_cache_dir, predict_unique
 from .data import DEFAULT_DATASET, Dataset, load_data
+from .disaggregation import disaggregate
 from .engines import Engine, make_engine
 from .errors import AuditError
 from .label_issues import find_label_issues
@@ -224,12 +225,25 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
     discoveries = _discoveries(plan, probs_by_text, o, timings)
     timings["model_load_s"] = _loading(plan.classifier)
     timings["total_s"] = time.perf_counter() - started
-    results: dict[str, Any] = {
+    results = _document(plan, o, run={"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                       "durations": {k: round(v, 3) for k, v in timings.items()},
+                                       "inference": counts, "engine": engine.describe()},
+                        dataset=dataset, sections=sections)
+    if bias is not None:
+        results["bias"] = bias
+    results.update(discoveries)
+    return Audit(results=results, records=records)
+
+
+def _document(plan: Plan, o: Options, *, run: dict[str, Any], dataset: dict[str, Any],
+              sections: dict[str, Any]) -> dict[str, Any]:
+    """``results.json`` without its optional ``bias`` and discovery sections."""
+    if plan.store is not None:
+        run["artifacts"] = {"rejected": plan.store.rejected, "rebuilt": plan.store.rebuilt}
+    return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "emotion-audit", "version": __version__},
-        "run": {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "durations": {k: round(v, 3) for k, v in timings.items()}, "inference": counts,
-                "engine": engine.describe()},
+        "run": run,
         "model": {**plan.classifier.describe(), "labels": plan.labels,
                   "label_mapping_assumed": plan.mapping.assumed, "label_mapping_note": plan.mapping.note},
         "dataset": dataset,
@@ -239,12 +253,6 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
                    "versions": library_versions()},
         "suites": sections,
     }
-    if plan.store is not None:
-        results["run"]["artifacts"] = {"rejected": plan.store.rejected, "rebuilt": plan.store.rebuilt}
-    if bias is not None:
-        results["bias"] = bias
-    results.update(discoveries)
-    return Audit(results=results, records=records)
 
 
 def _score_suites(plan: Plan, probs_by_text: dict[str, np.ndarray],

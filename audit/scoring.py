@@ -64,24 +64,7 @@ def score_suite(
     and ``extra``, and they are counted per rule in ``coverage.<rule>.n_noop`` and ``n_noop``.
     """
     index = {label: i for i, label in enumerate(labels)}
-    records: list[dict[str, Any]] = []
-    for case in suite.cases:
-        probs = np.asarray(probs_of(case.text), dtype=np.float64)
-        pred = labels[int(probs.argmax())]
-        source_probs = (np.asarray(probs_of(case.source_text), dtype=np.float64) if case.source_text is not None
-                        else None)
-        source_pred = labels[int(source_probs.argmax())] if source_probs is not None else None
-        no_op = case.id in noop
-        passed = None if no_op else case.expectation.check(pred, case.label, source_pred)
-        records.append({
-            "suite": spec.name, "id": case.id, "text": case.text, "label": case.label,
-            "pred": pred, "probs": probs.tolist(),
-            "source_id": case.source_id, "source_text": case.source_text,
-            "source_pred": source_pred,
-            "source_probs": None if source_probs is None else source_probs.tolist(),
-            "rule": case.rule, "expectation": case.expectation.to_json(), "passed": passed,
-            "no_op": no_op, "meta": dict(case.meta),
-        })
+    records = [case_record(spec.name, case, labels, probs_of, case.id in noop) for case in suite.cases]
     section: dict[str, Any] = {
         "kind": "suite",
         "description": spec.description,
@@ -108,6 +91,27 @@ def score_suite(
         section["extra"] = (extra(tested, labels, seed=seed, n_resamples=n_resamples) if wants_seed
                             else extra(tested, labels))
     return section, records
+
+
+def case_record(suite_name: str, case: Case, labels: Sequence[str], probs_of: Callable[[str], np.ndarray],
+                no_op: bool) -> dict[str, Any]:
+    """One case's ``predictions.jsonl`` row: its text, prediction and probabilities, its source's,
+    the expectation and whether it passed (None for a no-op, which is not judged)."""
+    probs = np.asarray(probs_of(case.text), dtype=np.float64)
+    pred = labels[int(probs.argmax())]
+    source_probs = (np.asarray(probs_of(case.source_text), dtype=np.float64) if case.source_text is not None
+                    else None)
+    source_pred = labels[int(source_probs.argmax())] if source_probs is not None else None
+    passed = None if no_op else case.expectation.check(pred, case.label, source_pred)
+    return {
+        "suite": suite_name, "id": case.id, "text": case.text, "label": case.label,
+        "pred": pred, "probs": probs.tolist(),
+        "source_id": case.source_id, "source_text": case.source_text,
+        "source_pred": source_pred,
+        "source_probs": None if source_probs is None else source_probs.tolist(),
+        "rule": case.rule, "expectation": case.expectation.to_json(), "passed": passed,
+        "no_op": no_op, "meta": dict(case.meta),
+    }
 
 
 def summarize_records(

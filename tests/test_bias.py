@@ -8,7 +8,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from audit.bias import counterfactual_summary, disaggregate, paired_t_test, sign_test
+from audit.counterfactual import counterfactual_summary, paired_t_test, sign_test
+from audit.disaggregation import disaggregate
 
 LABELS = ["a", "b"]
 

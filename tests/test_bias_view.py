@@ -16,12 +16,12 @@ import pytest
 from markupsafe import escape
 from scipy import stats
 
-from audit.bias import paired_t_test
+from audit.counterfactual import paired_t_test
 from audit.metrics import rate_with_ci
+from audit.reporting.bias_format import decimals
 from audit.reporting.bias_view import (
     bias_view,
     change_interval,
-    decimals,
     effect,
     forest_rows,
     gap_view,

@@ -15,8 +15,9 @@ from statsmodels.stats.multitest import multipletests
 from audit.gate import floor_checks
 from audit.policy import parse_policy
 from audit.reporting.report import render_report
-from audit.slices import (discover_slices, fisher_p, has_feeling_verb, has_intensifier, identity_terms,
-                          is_elongated, is_question, length_bucket, words)
+from audit.slice_candidates import (has_feeling_verb, has_intensifier, identity_terms, is_elongated, is_question,
+                                    length_bucket, words)
+from audit.slices import discover_slices, fisher_p
 from audit.stats import benjamini_hochberg
 from audit.validate import Invalid, check_results
 

@@ -15,7 +15,8 @@ from scipy import stats as scipy_stats
 
 from audit.metrics import bootstrap_confusions, proportion_ci
 from audit.model import CHARS_PER_TOKEN, cut_text
-from audit.slices import candidates, discover_slices
+from audit.slice_candidates import candidates
+from audit.slices import discover_slices
 from audit.stats import benjamini_hochberg, mcnemar
 
 #: Libraries only inference needs (never loaded by --help or the gate).

@@ -15,24 +15,24 @@ unknown key means. Per attribute the view holds
 - the full tables (tests, groups, per-class F1 gaps, flip rates by origin and group), which the
   partial puts in ``<details>`` elements.
 
-The interval of a mean probability change is the t-interval that :func:`audit.bias.paired_t_test`
-recorded with its test (scipy's ``ttest_rel(...).confidence_interval``), so it excludes 0 exactly
-when the unadjusted test rejects at that level; results written before it was recorded show none. Significance (the marked rows) is the Holm-adjusted verdict the
-results record, which is stricter: an unmarked row can have an interval that excludes 0.
+The interval of a mean probability change is the t-interval that
+:func:`audit.counterfactual.paired_t_test` recorded with its test (scipy's
+``ttest_rel(...).confidence_interval``), so it excludes 0 exactly when the unadjusted test rejects
+at that level; results written before it was recorded show none. Significance (the marked rows)
+is the Holm-adjusted verdict the results record, which is stricter: an unmarked row can have an
+interval that excludes 0. Numbers and names are formatted by :mod:`.bias_format`.
 
 Pure: the same results give the same view (the charts are deterministic SVG).
 """
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
 
-from .badges import excludes_zero
 from .bias_charts import forest_plot, group_dots
+from .bias_format import anchor, display, fmt_change, fmt_p, interval_verdict
 from .formatting import fmt_rate, fmt_score
 
 #: Non-significant rows a forest plot adds: the largest effects by absolute size.
@@ -47,53 +47,11 @@ DEFAULT_LEVEL = 0.95
 GAP_METRICS = (("accuracy", "accuracy"), ("macro_f1", "macro F1"))
 
 
-# --------------------------------------------------------------------------- numbers and names
-
-def decimals(value: float | None) -> int:
-    """Decimals that show ``value`` with two significant digits, at least 3 and at most 6:
-    0.0269 -> 3 (``0.027``), 0.00061 -> 5 (``0.00061``)."""
-    if not value:
-        return 3
-    return min(6, max(3, 1 - math.floor(math.log10(abs(value)))))
-
-
-def fmt_change(value: float, low: float | None, high: float | None, *, signed: bool = False) -> str:
-    """A probability change to :func:`decimals` places with its interval: ``"0.027 [0.020,
-    0.034]"`` (``signed``: ``"-0.027 [-0.034, -0.020]"``); without an interval just the value."""
-    d = decimals(value)
-    text = f"{value:{'+' if signed else ''}.{d}f}"
-    if low is not None and high is not None:
-        text += f" [{low:.{d}f}, {high:.{d}f}]"
-    return text
-
-
-def fmt_p(p: float | None) -> str:
-    """A p-value to two significant digits (``"3.1e-12"``, ``"0.026"``), ``"—"`` when absent."""
-    return "—" if p is None else f"{p:.2g}"
-
-
-def display(group: str) -> str:
-    """A group or attribute value as prose: ``african_american`` -> ``african american``."""
-    return str(group).replace("_", " ")
-
-
-def anchor(name: str) -> str:
-    """The section id of an attribute or intersection: ``gender x race`` -> ``bias-gender-x-race``."""
-    return "bias-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "attribute")
-
-
-def interval_verdict(estimate: Mapping[str, Any]) -> bool | None:
-    """Whether an estimate's interval excludes 0 (:func:`excludes_zero`); ``None`` without one."""
-    if estimate.get("ci_low") is None or estimate.get("ci_high") is None:
-        return None
-    return excludes_zero(estimate)
-
-
 # --------------------------------------------------------------------------- paired tests
 
 def change_interval(test: Mapping[str, Any]) -> tuple[float | None, float | None]:
     """The recorded t-interval of a paired test's mean change (``ci_low``, ``ci_high``: schema
-    1.2, computed by :func:`audit.bias.paired_t_test` with scipy); ``(None, None)`` for a file
+    1.2, computed by :func:`audit.counterfactual.paired_t_test` with scipy); ``(None, None)`` for a file
     written before it, or with fewer than two pairs."""
     return test.get("ci_low"), test.get("ci_high")
 

@@ -136,7 +136,7 @@ def _check_audit(audit: Any, where: KeyPath) -> None:
 
 
 def _check_gaps(section: Mapping[str, Any], where: KeyPath) -> None:
-    """An attribute's groups against the gaps that summarize them (:func:`audit.bias.disaggregate`):
+    """An attribute's groups against the gaps that summarize them (:func:`audit.disaggregation.disaggregate`):
     a group's accuracy is a whole number of its ``n`` cases and its supports sum to ``n``; the
     excluded groups are the too-small ones; each gap is the highest minus the lowest value over the
     judged groups (those with gold support, for a class's F1), between the groups it names."""

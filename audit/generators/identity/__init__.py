@@ -73,7 +73,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
-from ...bias import counterfactual_summary
+from ...counterfactual import counterfactual_summary
 from ...errors import AuditError
 from ...suite import Expectation, GeneratedSuite, SuiteContext, load_yaml_mapping
 from ..base import Perturbation, Perturbed, derive_cases
