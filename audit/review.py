@@ -30,7 +30,6 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from operator import attrgetter
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterable, Mapping, Sequence
@@ -82,20 +81,21 @@ def generator_fingerprint(spec: SuiteSpec) -> str:
     seed a review was drawn from, the cases hash is compared instead, which sees every change.
     """
     h = hashlib.sha256()
-    by_name = attrgetter("name")  # the same order wherever the files are installed
-    files = [spec.path, *sorted(spec.data_files(), key=by_name),
-             *sorted(_module_files(generator_module(spec)), key=by_name)]
-    for path in files:
+    for path in [spec.path, *sorted(spec.data_files(), key=lambda p: (p.name, str(p)))]:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    modules = _module_files(generator_module(spec))
+    for name in sorted(modules):  # dotted names: one order wherever the package is installed
+        h.update(name.encode() + b"\0" + modules[name].read_bytes() + b"\0")
     return h.hexdigest()
 
 
-def _module_files(generator: Any) -> set[Path]:
-    """The source files of the generator's module and of the modules of its package it imports,
-    transitively (a generator registered as an object counts by the module defining it)."""
+def _module_files(generator: Any) -> dict[str, Path]:
+    """The source files, by dotted module name, of the generator's module and of the modules of
+    its package it imports, transitively (a generator registered as an object counts by the
+    module defining it)."""
     name = generator.__name__ if isinstance(generator, ModuleType) else generator.__module__
     package = name.rpartition(".")[0]
-    pending, found = [name], set()
+    pending, found = [name], {}
     while pending:
         name = pending.pop()
         try:
@@ -105,9 +105,9 @@ def _module_files(generator: Any) -> set[Path]:
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):
             continue
         path = Path(spec.origin).resolve()
-        if path in found:
+        if name in found:
             continue
-        found.add(path)
+        found[name] = path
         base = name.rpartition(".")[0] if not spec.submodule_search_locations else name
         pending += [n for n in _imported_names(path, base) if package and n.startswith(package + ".")]
     return found

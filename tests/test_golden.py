@@ -27,8 +27,9 @@ def golden_audit(model: Path, data: Path, folder: Path) -> dict[str, Any]:
 
     rows = (data / "test.txt").read_text(encoding="utf-8").splitlines()[:N_ROWS]
     (folder / "test.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    with contextlib.chdir(folder):  # the data path, recorded in results.json, is then "test.txt"
-        audit = evaluate(str(model), "test.txt", device="cpu", suites=("all",), seed=0, n_resamples=1000,
+    (folder / "model").symlink_to(model.resolve(), target_is_directory=True)
+    with contextlib.chdir(folder):  # the paths recorded in results.json are then "model" and "test.txt"
+        audit = evaluate("model", "test.txt", device="cpu", suites=("all",), seed=0, n_resamples=1000,
                          use_cache=False, progress=False)
     return json.loads(json.dumps({k: v for k, v in audit.results.items() if k != VOLATILE_KEY}))
 

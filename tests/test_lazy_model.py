@@ -131,6 +131,7 @@ def test_a_missing_model_or_pickle_weights_fail_before_anything_loads(tmp_path: 
     folder = tmp_path / "pickled"
     folder.mkdir()
     (folder / "config.json").write_text("{}")
+    (folder / "vocab.txt").write_text("[PAD]\n")
     (folder / "pytorch_model.bin").write_bytes(b"x")
     with pytest.raises(AuditError, match="only pickle weights"):
         LazyClassifier(str(folder), CPU, ArtifactStore(tmp_path))

@@ -226,8 +226,8 @@ def test_builtin_fingerprint_includes_shared_generator_modules() -> None:
     from audit.runner import available_suites
 
     spec = available_suites()["robustness"]
-    names = {p.name for p in _module_files(generator_module(spec))}
-    assert {"robustness.py", "base.py"} <= names and "suite.py" not in names
+    names = set(_module_files(generator_module(spec)))
+    assert {"audit.generators.robustness", "audit.generators.base"} <= names and "audit.suite" not in names
 
 
 def _clf() -> CallableClassifier:
@@ -306,3 +306,20 @@ def test_builtin_reviews_are_well_formed() -> None:
         assert review["suite"] == path.stem
         assert review["n_valid"] + review["n_invalid"] + review["n_unsure"] == review["n_reviewed"]
         assert sum(r["n_reviewed"] for r in review["by_rule"].values()) == review["n_reviewed"]
+
+
+def test_generator_fingerprint_does_not_depend_on_hash_order() -> None:
+    """Modules of one generator package share file names (``__init__.py``, ``text.py``); they were
+    ordered by file name alone, so ties fell in set order, which changes with PYTHONHASHSEED, and a
+    current review could read as stale in another process."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from pathlib import Path; from audit.review import generator_fingerprint; "
+            "from audit.suite import load_spec; "
+            "print(generator_fingerprint(load_spec(Path('suites/identity.yaml'))))")
+    root = Path(__file__).resolve().parents[1]
+    prints = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(4)}
+    assert len(prints) == 1
