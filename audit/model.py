@@ -296,7 +296,7 @@ class TransformersClassifier:
                 try:
                     probs = self._forward(batch, torch)
                 except torch.cuda.OutOfMemoryError:
-                    self._halve_budget(size, torch)
+                    self._halve_rows(size, torch)
                     continue
                 out[rows] = probs[:len(rows)]
                 start += len(rows)
@@ -304,9 +304,9 @@ class TransformersClassifier:
         progress.close()
         return out
 
-    def _halve_budget(self, size: int, torch: Any) -> None:
-        """After CUDA ran out of memory on a batch of ``size`` rows: halve the token budget for
-        the rest of the run (batch shapes, and so the last bits of later results, change)."""
+    def _halve_rows(self, size: int, torch: Any) -> None:
+        """After CUDA ran out of memory on a batch of ``size`` rows: cap batches at half that many
+        rows for the rest of the run (batch shapes, and so the last bits of later results, change)."""
         if size == 1:
             raise AuditError("CUDA out of memory on a single text; use --device cpu or a smaller --max-length")
         torch.cuda.empty_cache()
@@ -314,8 +314,8 @@ class TransformersClassifier:
         self.stats["oom_halvings"] = self.stats.get("oom_halvings", 0) + 1
 
     def _forward(self, rows: list[list[int]], torch: Any) -> np.ndarray:
-        """One batch of equally long rows through the model (no padding, so no attention mask);
-        softmax on the device, one copy back."""
+        """One batch of equally long rows through the model (no padding: the attention mask is all
+        ones); softmax on the device, one copy back."""
         input_ids = torch.tensor(rows, dtype=torch.long, device=self.device)
         with torch.inference_mode():
             logits = self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits

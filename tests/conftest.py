@@ -1,12 +1,14 @@
 """Shared fixtures: the reference data and model beside the project, and a tiny model built here."""
 from __future__ import annotations
 
+import copy
 import string
 from pathlib import Path
 
 import pytest
 
 from audit.suite import SourceData
+from audit.validate import Invalid, check_results
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -148,3 +150,13 @@ def synthetic_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``results.json`` of :func:`write_synthetic_run` (predictions.jsonl beside it); copy it
     before changing it."""
     return write_synthetic_run(tmp_path_factory.mktemp("synthetic-run"))
+
+
+def assert_section_refused(results: dict, section: str, edit, where: str) -> None:
+    """``edit`` applied to a copy of ``results[section]`` makes the validator refuse the document
+    with an error starting at the key path ``where``."""
+    bad = copy.deepcopy(results)
+    edit(bad[section])
+    with pytest.raises(Invalid) as exc:
+        check_results(bad)
+    assert str(exc.value).startswith(where)

@@ -3,7 +3,6 @@ scipy, statsmodels and hand-worked values, a planted weak slice, the section's c
 and the gate's floor on the worst slice."""
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -19,9 +18,9 @@ from audit.slice_candidates import (has_feeling_verb, has_intensifier, identity_
                                     length_bucket, words)
 from audit.slices import discover_slices, fisher_p
 from audit.stats import benjamini_hochberg
-from audit.validate import Invalid, check_results
+from audit.validate import check_results
 
-from conftest import LABELS
+from conftest import LABELS, assert_section_refused
 
 
 # --- multiple testing and the test itself -------------------------------------------------------
@@ -195,11 +194,7 @@ def with_slices(synthetic_run: Path) -> dict:
     (lambda s: s.update(worst=None), "slices.worst"),
 ])
 def test_edited_section_is_refused(with_slices: dict, edit, where: str) -> None:
-    bad = copy.deepcopy(with_slices)
-    edit(bad["slices"])
-    with pytest.raises(Invalid) as exc:
-        check_results(bad)
-    assert str(exc.value).startswith(where)
+    assert_section_refused(with_slices, "slices", edit, where)
 
 
 def test_report_shows_significant_slices_with_examples(with_slices: dict, synthetic_run: Path) -> None:
