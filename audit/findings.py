@@ -26,7 +26,7 @@ from .metric_registry import METRICS, headline_metrics
 from .metrics import rate_with_ci
 from .policy import Policy
 from .reporting.badges import ECE_GOOD, ORDER, Badges, badges, excludes_zero
-from .reporting.bias_view import GAP_METRICS, anchor, display, effect, gap_view, headline
+from .reporting.bias_view import anchor, attribute_headline, display
 from .reporting.formatting import fmt_rate, fmt_score
 from .reporting.summaries import (class_hits, clean_metrics, main_confusion, per_class, suite_summaries,
                                   weakest_class)
@@ -156,15 +156,6 @@ def _suite_findings(results: Mapping[str, Any], marks: Badges) -> list[Finding]:
                                    f"{results['dataset']['split']} split ({-worst['drop']:+.3f}).",
                            f"#suite-{worst['name']}", worst["drop"]))
     return out
-
-
-def attribute_headline(section: Mapping[str, Any]) -> str:
-    """The bias section's one sentence about an audited attribute (its largest significant
-    probability shifts, a gap whose interval excludes 0, or that neither was found)."""
-    effects = [effect(t) for t in section.get("tests") or [] if isinstance(t, Mapping)]
-    gaps = section.get("gaps") or {}
-    return headline(effects, [gap_view(m, words, gaps.get(m)) for m, words in GAP_METRICS],
-                    len({e["origin"] for e in effects}) > 1)
 
 
 def _attributes(results: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:

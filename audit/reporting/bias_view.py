@@ -298,6 +298,16 @@ def _nothing_found(effects: Sequence[Mapping[str, Any]], gaps: Sequence[Mapping[
     return "; ".join(parts) or "not judged: no paired tests and fewer than two groups large enough to compare"
 
 
+def attribute_headline(section: Mapping[str, Any]) -> str:
+    """The one sentence about an audited attribute (its largest significant probability shifts,
+    a gap whose interval excludes 0, or that neither was found): the section's headline, and the
+    line the card and the findings state."""
+    effects = [effect(t) for t in section.get("tests") or [] if isinstance(t, Mapping)]
+    gaps = section.get("gaps") or {}
+    return headline(effects, [gap_view(m, words, gaps.get(m)) for m, words in GAP_METRICS],
+                    len({e["origin"] for e in effects}) > 1)
+
+
 def attribute_view(name: str, section: Mapping[str, Any], labels: Sequence[str], level: float) -> dict[str, Any]:
     """One attribute of the bias section (see the module docstring)."""
     effects = [effect(t) for t in section.get("tests") or [] if isinstance(t, Mapping)]
@@ -305,7 +315,7 @@ def attribute_view(name: str, section: Mapping[str, Any], labels: Sequence[str],
     groups = groups_view(name, section, labels, chart=True)
     return {
         "name": name, "anchor": anchor(name), "source": section.get("source"),
-        "headline": headline(effects, groups["gaps"], with_origin),
+        "headline": attribute_headline(section),
         "flip": flip_view(section.get("counterfactual"), labels),
         "forest": forest_view(name, effects, level, with_origin),
         "n_tests": len(effects), "n_significant": sum(e["significant"] for e in effects),
