@@ -20,7 +20,11 @@ one entry here (plus, for a new kind of scope, the code that lists its scopes).
   per-case ``outcome``; ``bootstrap``: the paired bootstrap of :func:`audit.stats.paired_bootstrap`
   on ``confusion``), None when the metric only takes a floor.
 - ``confusion``: the value from one confusion matrix or a stack of them (shape ``(..., k, k)``);
-  for a per-class metric the result's last axis is the class.
+  for a per-class metric the result's last axis is the class. It computes the bootstrap's
+  resamples (thousands of matrices at once, where scikit-learn has nothing vectorised) and lets a
+  reader recheck a stored value from the stored matrix.
+- ``score``: the point estimate from gold and predicted class indices, scikit-learn's own function
+  (:func:`audit.metrics.sklearn_metric`); the tests check that ``confusion`` agrees with it.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from typing import Callable, Literal, Mapping
 
 import numpy as np
 
-from .metrics import (accuracy_from_confusion, macro_f1_from_confusion, prf_from_confusion,
+from .metrics import (accuracy_from_confusion, macro_f1_from_confusion, prf_from_confusion, sklearn_metric,
                       weighted_f1_from_confusion)
 
 Kind = Literal["score", "rate"]
@@ -56,6 +60,7 @@ class Metric:
     interval: Interval | None
     paired_test: PairedTest | None
     confusion: Callable[[np.ndarray], np.ndarray] | None = None
+    score: Callable[[np.ndarray, np.ndarray], float] | None = None
     outcome: str | None = None
     options: tuple[str, ...] = ()
 
@@ -101,13 +106,13 @@ def _by_name(*metrics: Metric) -> Mapping[str, Metric]:
 METRICS: Mapping[str, Metric] = _by_name(
     Metric("accuracy", "Accuracy", kind="rate", higher_is_better=True, per="split",
            path=(*_TEST, "accuracy", "value"), interval="bootstrap", paired_test="mcnemar",
-           confusion=accuracy_from_confusion, outcome="correct"),
+           confusion=accuracy_from_confusion, score=sklearn_metric("accuracy_score"), outcome="correct"),
     Metric("macro_f1", "Macro F1", kind="score", higher_is_better=True, per="split",
            path=(*_TEST, "macro_f1", "value"), interval="bootstrap", paired_test="bootstrap",
-           confusion=macro_f1_from_confusion),
+           confusion=macro_f1_from_confusion, score=sklearn_metric("f1_score", average="macro", zero_division=0)),
     Metric("weighted_f1", "Weighted F1", kind="score", higher_is_better=True, per="split",
            path=(*_TEST, "weighted_f1", "value"), interval="bootstrap", paired_test="bootstrap",
-           confusion=weighted_f1_from_confusion),
+           confusion=weighted_f1_from_confusion, score=sklearn_metric("f1_score", average="weighted", zero_division=0)),
     Metric("per_class_f1", "Per-class F1", kind="score", higher_is_better=True, per="class",
            path=(*_TEST, "per_class", "{scope}", "f1"), interval=None, paired_test="bootstrap",
            confusion=class_f1),
@@ -127,11 +132,11 @@ METRICS: Mapping[str, Metric] = _by_name(
 GAP_METRICS: tuple[str, ...] = ("accuracy", "macro_f1")
 
 
-def headline_metrics() -> dict[str, Callable[[np.ndarray], np.ndarray | float]]:
+def headline_metrics() -> dict[str, Metric]:
     """The split-wide metrics reported with a bootstrap interval for every labelled set of
-    predictions (:func:`audit.metrics.classification_metrics`), by name: their confusion functions."""
-    return {m.name: m.confusion for m in METRICS.values()
-            if m.per == "split" and m.interval == "bootstrap" and m.confusion is not None}
+    predictions (:func:`audit.metrics.classification_metrics`), by name."""
+    return {m.name: m for m in METRICS.values()
+            if m.per == "split" and m.interval == "bootstrap" and m.confusion is not None and m.score is not None}
 
 
 def metric(name: str) -> Metric:

@@ -1,16 +1,20 @@
 """Classification metrics, confidence intervals and calibration, as pure functions.
 
 Every function takes integer class indices (``0 .. n_labels-1``) and NumPy arrays and returns plain
-Python numbers, lists and dicts ready for ``results.json``. Definitions follow scikit-learn's
-``sklearn.metrics`` exactly (``zero_division=0``), and the tests compare them on the same inputs.
+Python numbers, lists and dicts ready for ``results.json``. Point estimates are scikit-learn's
+(``sklearn.metrics``, ``zero_division=0``) and Wilson intervals scipy's (``scipy.stats.binomtest``),
+both imported on first use. Written here is only what those libraries do not define: the same
+metrics as functions of a confusion matrix or of a stack of them (``*_from_confusion``), which
+compute the bootstrap's thousands of resamples at once and let a reader recheck stored values;
+the seeded bootstrap; the expected calibration error. The tests check that each confusion form
+equals scikit-learn's value on the same cases.
 
 Notation: for class ``k``, ``TP_k`` counts cases with gold ``k`` predicted ``k``, ``FP_k`` cases
 predicted ``k`` with another gold label, ``FN_k`` cases with gold ``k`` predicted otherwise.
 """
 from __future__ import annotations
 
-import math
-from statistics import NormalDist
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -48,12 +52,26 @@ def check_targets(y_true: Any, y_pred: Any, n_labels: int) -> tuple[np.ndarray, 
     return arrays[0], arrays[1]
 
 
+def sklearn_metric(name: str, **kwargs: Any) -> Callable[..., float]:
+    """``sklearn.metrics.<name>(*args, **kwargs)`` as a float. scikit-learn is imported on the
+    first call, not at import: ``sklearn.metrics`` takes about a second to import, which commands
+    that only read ``results.json`` (gate, report, card) do not pay."""
+    def score(*args: Any) -> float:
+        from sklearn import metrics
+        return float(getattr(metrics, name)(*args, **kwargs))
+    score.__name__ = score.__qualname__ = name
+    return score
+
+
 def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> np.ndarray:
-    """Confusion matrix ``C`` with ``C[i, j]`` = number of cases of gold ``i`` predicted ``j``
-    (inputs validated by :func:`check_targets`)."""
+    """Confusion matrix ``C`` with ``C[i, j]`` = number of cases of gold ``i`` predicted ``j``:
+    ``sklearn.metrics.confusion_matrix`` over the labels ``0 .. n_labels-1`` (inputs validated by
+    :func:`check_targets`)."""
+    from sklearn.metrics import confusion_matrix
     y_true, y_pred = check_targets(y_true, y_pred, n_labels)
-    flat = np.bincount(y_true * n_labels + y_pred, minlength=n_labels * n_labels)
-    return flat.reshape(n_labels, n_labels)
+    if not len(y_true):  # scikit-learn refuses empty input; no cases count nothing
+        return np.zeros((n_labels, n_labels), dtype=np.int64)
+    return confusion_matrix(y_true, y_pred, labels=np.arange(n_labels)).astype(np.int64)
 
 
 def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -153,27 +171,20 @@ def percentile_interval(samples: np.ndarray, level: float = CI_LEVEL) -> tuple[f
 
 
 def proportion_ci(successes: int, n: int, level: float = CI_LEVEL) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion ``successes / n`` (e.g. a pass rate).
+    """Wilson score interval for a binomial proportion ``successes / n`` (e.g. a pass rate):
+    ``scipy.stats.binomtest(successes, n).proportion_ci(level, method="wilson")``.
 
     Wilson's interval keeps its coverage near 0 and 1 where the normal approximation fails,
-    which matters for pass rates close to 100%. Returns ``(0, 1)`` when ``n`` is 0.
-
-    The closed form of ``scipy.stats.binomtest(successes, n).proportion_ci(level, "wilson")``
-    (Newcombe 1998, without continuity correction): with ``p = successes / n`` and ``z`` the
-    normal quantile at ``(1 + level) / 2``, ``(2 n p + z^2 +- z sqrt(4 n p (1 - p) + z^2)) /
-    (2 (n + z^2))``. Computed here, as scipy does, but without its per-call cost (about a
-    millisecond, paid hundreds of times per audit); the tests check it against scipy.
+    which matters for pass rates close to 100%. With ``p = successes / n`` and ``z`` the normal
+    quantile at ``(1 + level) / 2`` it is ``(2 n p + z^2 +- z sqrt(4 n p (1 - p) + z^2)) /
+    (2 (n + z^2))`` (Newcombe 1998, without continuity correction), exactly 0 and 1 at the
+    edges. Returns ``(0, 1)`` when ``n`` is 0, where scipy has no interval.
     """
     if n == 0:
         return 0.0, 1.0
-    p = successes / n
-    z = NormalDist().inv_cdf(0.5 + 0.5 * level)
-    denom = 2 * (n + z ** 2)
-    center = (2 * n * p + z ** 2) / denom
-    delta = z / denom * math.sqrt(4 * n * p * (1 - p) + z ** 2)
-    low = 0.0 if successes == 0 else max(0.0, center - delta)  # exact bounds at the edges, where
-    high = 1.0 if successes == n else min(1.0, center + delta)  # rounding would leave 1e-17 off
-    return float(low), float(high)
+    from scipy.stats import binomtest
+    interval = binomtest(int(successes), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    return float(interval.low), float(interval.high)
 
 
 def rate_with_ci(successes: int, n: int) -> dict[str, float | int | None]:
@@ -188,19 +199,16 @@ def rate_with_ci(successes: int, n: int) -> dict[str, float | int | None]:
     }
 
 
-def calibration(probs: np.ndarray, y_true: np.ndarray, n_bins: int = ECE_BINS) -> dict[str, Any]:
-    """Top-label calibration of predicted probabilities.
+def reliability_bins(probs: np.ndarray, y_true: np.ndarray, n_bins: int = ECE_BINS) -> tuple[float, list[dict[str, Any]]]:
+    """The expected calibration error and its bins (scikit-learn has no ECE).
 
-    - ECE = sum_b (n_b / n) * |acc_b - conf_b| over ``n_bins`` equal-width bins of the top-label
-      confidence ``max_k p_k`` (bin ``b`` holds confidences in ``(b/n_bins, (b+1)/n_bins]``,
-      the first bin also holds 0), ``acc_b`` the share of its cases whose argmax is the gold label.
-    - Brier = mean over cases of sum_k (p_k - 1[k = gold])^2 (the multi-class Brier score).
-    - NLL = mean over cases of -log p_gold (probabilities clipped to ``[1e-15, 1]`` as in
-      ``sklearn.metrics.log_loss``).
+    ECE = sum_b (n_b / n) * |acc_b - conf_b| over ``n_bins`` equal-width bins of the top-label
+    confidence ``max_k p_k`` (bin ``b`` holds confidences in ``(b/n_bins, (b+1)/n_bins]``, the
+    first bin also holds 0), ``acc_b`` the share of its cases whose argmax is the gold label.
     """
     probs = np.asarray(probs, dtype=np.float64)
     y_true = np.asarray(y_true, dtype=np.int64)
-    n, k = probs.shape
+    n = len(probs)
     confidence = probs.max(axis=1)
     correct = probs.argmax(axis=1) == y_true
     bin_index = np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
@@ -215,11 +223,31 @@ def calibration(probs: np.ndarray, y_true: np.ndarray, n_bins: int = ECE_BINS) -
             ece += count / n * abs(acc - conf)
         bins.append({"lower": b / n_bins, "upper": (b + 1) / n_bins, "count": count,
                      "accuracy": acc, "confidence": conf})
-    onehot = np.eye(k)[y_true]
-    brier = float(((probs - onehot) ** 2).sum(axis=1).mean())
-    p_gold = np.clip(probs[np.arange(n), y_true], 1e-15, 1.0)
-    nll = float(-np.log(p_gold).mean())
-    return {"ece": float(ece), "brier": brier, "nll": nll, "n_bins": n_bins, "bins": bins}
+    return float(ece), bins
+
+
+def calibration(probs: np.ndarray, y_true: np.ndarray, n_bins: int = ECE_BINS) -> dict[str, Any]:
+    """Top-label calibration of predicted probabilities.
+
+    - ECE and its bins: :func:`reliability_bins`.
+    - Brier = mean over cases of sum_k (p_k - 1[k = gold])^2 (the multi-class Brier score,
+      ``sklearn.metrics.brier_score_loss``).
+    - NLL = mean over cases of -log p_gold (``sklearn.metrics.log_loss``, which clips
+      probabilities to ``[eps, 1 - eps]``, eps float64's machine epsilon).
+    """
+    from sklearn.metrics import brier_score_loss, log_loss
+
+    probs = np.asarray(probs, dtype=np.float64)
+    y_true = np.asarray(y_true, dtype=np.int64)
+    labels = np.arange(probs.shape[1])
+    ece, bins = reliability_bins(probs, y_true, n_bins)
+    with warnings.catch_warnings():
+        # a float32 softmax's rows sum to 1 only within float32 rounding, beyond the float64
+        # tolerance scikit-learn warns at; the probabilities are used as they are either way
+        warnings.filterwarnings("ignore", message="The y_prob values do not sum to one")
+        brier = float(brier_score_loss(y_true, probs, labels=labels, scale_by_half=False))
+        nll = float(log_loss(y_true, probs, labels=labels))
+    return {"ece": ece, "brier": brier, "nll": nll, "n_bins": n_bins, "bins": bins}
 
 
 def confusion_dict(cm: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
@@ -247,23 +275,30 @@ def classification_metrics(
     percentile-bootstrap 95% interval, micro F1, per-class precision/recall/F1/support, the
     confusion matrix (counts and row-normalized) and, when ``probs`` is given, calibration.
     ``n_resamples=0`` skips the intervals (``ci_low``/``ci_high`` are then ``None``). The headline
-    metrics are those :mod:`audit.metric_registry` declares (:func:`~audit.metric_registry.headline_metrics`).
+    metrics are those :mod:`audit.metric_registry` declares (:func:`~audit.metric_registry.headline_metrics`):
+    each value is its scikit-learn ``score``, each interval its ``confusion`` form over the
+    bootstrap's resampled matrices. Inputs are validated by :func:`check_targets`; at least one
+    case is required.
     """
+    from sklearn.metrics import precision_recall_fscore_support
+
     from .metric_registry import headline_metrics  # the registry is built on this module's functions
 
     k = len(labels)
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
+    y_true, y_pred = check_targets(y_true, y_pred, k)
+    if not len(y_true):
+        raise ValueError("classification_metrics needs at least one case")
     cm = confusion_counts(y_true, y_pred, k)
-    boot = bootstrap_confusions(y_true, y_pred, k, n_resamples, seed) if n_resamples and len(y_true) else None
+    boot = bootstrap_confusions(y_true, y_pred, k, n_resamples, seed) if n_resamples else None
     out: dict[str, Any] = {"n": int(len(y_true))}
-    for name, fn in headline_metrics().items():
+    for name, declared in headline_metrics().items():
         low = high = None
         if boot is not None:
-            low, high = percentile_interval(fn(boot))
-        out[name] = {"value": float(fn(cm)), "ci_low": low, "ci_high": high}
-    out["micro_f1"] = float(micro_f1_from_confusion(cm))
-    precision, recall, f1, support = prf_from_confusion(cm)
+            low, high = percentile_interval(declared.confusion(boot))
+        out[name] = {"value": declared.score(y_true, y_pred), "ci_low": low, "ci_high": high}
+    out["micro_f1"] = sklearn_metric("f1_score", average="micro", zero_division=0)(y_true, y_pred)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=np.arange(k),
+                                                                     zero_division=0)
     out["per_class"] = {
         label: {"precision": float(precision[i]), "recall": float(recall[i]),
                 "f1": float(f1[i]), "support": int(support[i])}

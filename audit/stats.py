@@ -15,12 +15,13 @@ Pure functions used by the regression gate (:mod:`audit.gate`):
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Callable, Sequence
 
 import numpy as np
+
+from .metrics import CI_LEVEL
 
 #: McNemar uses the exact binomial test when the discordant count ``b + c`` is below this.
 EXACT_BELOW = 25
@@ -32,18 +33,16 @@ def mcnemar(b: int, c: int, exact: bool | None = None) -> tuple[float, float]:
     """McNemar's test of equal marginals from the discordant counts of a paired 2x2 table.
 
     ``b`` counts cases where only the first run succeeded, ``c`` cases where only the second did.
-    ``exact=None`` picks the exact test when ``b + c < EXACT_BELOW``. Matches
-    ``statsmodels.stats.contingency_tables.mcnemar`` (``correction=True``):
+    ``exact=None`` picks the exact test when ``b + c < EXACT_BELOW``. Follows
+    ``statsmodels.stats.contingency_tables.mcnemar`` (``correction=True``), computed with scipy:
 
     - exact: statistic ``min(b, c)``, p the two-sided exact binomial test of ``min(b, c)`` in
-      ``b + c`` trials at 1/2 (``scipy.stats.binomtest``: ``min(1, 2 * BinomCDF(min(b, c)))``),
-      summed here in integers, so exact up to the final rounding;
+      ``b + c`` trials at 1/2, ``scipy.stats.binomtest(min(b, c), b + c).pvalue``;
     - chi-square: statistic ``(|b - c| - 1)^2 / (b + c)``, p its upper tail with one degree of
-      freedom, ``erfc(sqrt(statistic / 2))`` (statsmodels does not clip ``|b - c| - 1`` at zero,
-      and neither does this).
+      freedom, ``scipy.stats.chi2.sf`` (statsmodels does not clip ``|b - c| - 1`` at zero, and
+      neither does this).
 
-    Both are closed forms in :mod:`math`, so the gate runs without importing scipy.
-
+    scipy is imported on the first test, so reading a results file does not load it.
     With no discordant pairs the runs agree on every case: statistic 0, p = 1.
     """
     if b < 0 or c < 0:
@@ -53,11 +52,12 @@ def mcnemar(b: int, c: int, exact: bool | None = None) -> tuple[float, float]:
         exact = n < EXACT_BELOW
     if n == 0:
         return 0.0, 1.0
+    from scipy import stats
     if exact:
         low = min(b, c)
-        return float(low), min(1.0, sum(math.comb(n, k) for k in range(low + 1)) / 2 ** (n - 1))
+        return float(low), float(stats.binomtest(int(low), int(n)).pvalue)
     statistic = (abs(b - c) - 1) ** 2 / n
-    return float(statistic), math.erfc(math.sqrt(statistic / 2))
+    return float(statistic), float(stats.chi2.sf(statistic, 1))
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def paired_bootstrap(
     margin: float,
     n_resamples: int = 2000,
     seed: int = 0,
-    level: float = 0.95,
+    level: float = CI_LEVEL,
 ) -> BootstrapTest:
     """Paired bootstrap test that a drop ``metric(baseline) - metric(new)`` exceeds ``margin``.
 

@@ -6,7 +6,9 @@ import pytest
 from sklearn import metrics as skm
 from statsmodels.stats.proportion import proportion_confint
 
-from audit.metrics import calibration, classification_metrics, confusion_counts, proportion_ci
+from audit.metric_registry import METRICS, headline_metrics
+from audit.metrics import (calibration, classification_metrics, confusion_counts, micro_f1_from_confusion,
+                           proportion_ci)
 
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 
@@ -43,6 +45,38 @@ def test_metrics_agree_with_sklearn(seed: int, missing: int | None) -> None:
     cal = m["calibration"]
     assert cal["brier"] == pytest.approx(skm.brier_score_loss(y_true, probs, labels=range(6)))
     assert cal["nll"] == pytest.approx(skm.log_loss(y_true, probs, labels=range(6)))
+
+
+#: scikit-learn's definition of each headline metric, written out here (not taken from the registry)
+_SKLEARN = {"accuracy": skm.accuracy_score,
+            "macro_f1": lambda t, p: skm.f1_score(t, p, average="macro", zero_division=0),
+            "weighted_f1": lambda t, p: skm.f1_score(t, p, average="weighted", zero_division=0)}
+
+
+@pytest.mark.parametrize("seed,missing", [(0, None), (5, 1), (6, 4)])
+def test_confusion_forms_equal_sklearn_on_the_cases_and_on_resamples(seed: int, missing: int | None) -> None:
+    """The bootstrap's intervals and a reader's rechecks use each metric's confusion form; it must be
+    scikit-learn's number on the same cases, one matrix or a stack of resampled ones."""
+    y_true, y_pred, _ = _random_case(seed, n=300, missing=missing)
+    assert set(headline_metrics()) == set(_SKLEARN)
+    rng = np.random.default_rng(seed)
+    rows = [np.arange(300), *rng.integers(0, 300, size=(6, 300))]
+    stack = np.stack([confusion_counts(y_true[i], y_pred[i], 6) for i in rows])
+    for name, declared in headline_metrics().items():
+        expected = [_SKLEARN[name](y_true[i], y_pred[i]) for i in rows]
+        assert declared.confusion(stack).tolist() == pytest.approx(expected, rel=1e-15, abs=1e-15), name
+        assert declared.score(y_true, y_pred) == expected[0], name
+    per_class = [skm.f1_score(y_true[i], y_pred[i], average=None, labels=range(6), zero_division=0) for i in rows]
+    assert np.allclose(METRICS["per_class_f1"].confusion(stack), per_class, rtol=1e-15, atol=1e-15)
+    assert float(micro_f1_from_confusion(stack[0])) == pytest.approx(skm.f1_score(y_true, y_pred, average="micro"))
+
+
+def test_classification_metrics_validates_its_inputs() -> None:
+    with pytest.raises(ValueError, match="at least one case"):
+        classification_metrics(np.array([], dtype=int), np.array([], dtype=int), LABELS)
+    with pytest.raises(ValueError, match="outside"):
+        classification_metrics(np.array([0, 6]), np.array([0, 1]), LABELS)
+    assert confusion_counts(np.array([], dtype=int), np.array([], dtype=int), 3).tolist() == [[0] * 3] * 3
 
 
 def test_bootstrap_interval_is_seeded_and_brackets_the_value() -> None:

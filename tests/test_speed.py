@@ -1,6 +1,7 @@
 """Fixed cost outside inference: commands that need no model import no model libraries; the
-statistics computed hundreds of times per audit give what their reference implementations give,
-at a fraction of the cost; discovered slices read a bounded head of each text however long it is."""
+closed forms a reader rechecks stored figures with equal the libraries that computed them; the
+blocked bootstrap draws the plain bootstrap's resamples; discovered slices read a bounded head of
+each text however long it is."""
 from __future__ import annotations
 
 import json
@@ -12,12 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
+from sklearn import metrics as skm
 
 from audit.metrics import bootstrap_confusions, proportion_ci
 from audit.model import CHARS_PER_TOKEN, cut_text
 from audit.slice_candidates import candidates
 from audit.slices import discover_slices
 from audit.stats import benjamini_hochberg, mcnemar
+from audit.validate import closed_forms
+from audit.validate.closed_forms import wilson_interval
 
 #: Libraries only inference needs (never loaded by --help or the gate).
 MODEL_LIBRARIES = ("torch", "transformers")
@@ -52,7 +56,8 @@ def test_gate_loads_no_model_or_statistics_library(synthetic_run: Path, tmp_path
             f"'--junit', {str(junit)!r}]) == 0")
     loaded = loaded_after(code)
     assert junit.is_file()  # the gate really ran
-    # scipy too: its import alone is most of a second, a third of the gate's budget
+    # scipy and scikit-learn too: reading and checking the files uses closed forms (their imports are
+    # over a second); only McNemar's test on runs that differ imports scipy, and these runs agree
     assert not set(loaded) & set(MODEL_LIBRARIES + ("scipy", "matplotlib")), loaded
 
 
@@ -60,19 +65,40 @@ def test_the_model_module_imports_torch_only_when_a_model_loads() -> None:
     assert loaded_after("import audit.model, audit.runner, audit.reporting.outputs, audit.gate") == []
 
 
-# --- statistics without scipy's per-call cost ------------------------------------------------------
+# --- readers recheck with closed forms, not by importing scipy and scikit-learn ---------------------
 
-def test_wilson_interval_is_scipys() -> None:
+def test_wilson_interval_edges_and_a_hand_worked_case() -> None:
     assert proportion_ci(0, 0) == (0.0, 1.0)
     assert proportion_ci(0, 5)[0] == 0.0 and proportion_ci(5, 5)[1] == 1.0  # exact at the edges
     # hand-worked: 8 of 10 at 95%, z = 1.959964: (16 + z^2 -+ z sqrt(6.4 + z^2)) / (2 (10 + z^2))
     assert proportion_ci(8, 10) == pytest.approx((0.4901625, 0.9433178), abs=1e-7)
+    assert wilson_interval(8, 10) == pytest.approx((0.4901625, 0.9433178), abs=1e-7)
+
+
+def test_readers_closed_forms_equal_the_libraries() -> None:
     for n in (*range(1, 60), 297, 2000, 36221):
         for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
             for level in (0.9, 0.95, 0.99):
                 ci = scipy_stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
-                expected = (0.0 if k == 0 else ci.low, 1.0 if k == n else ci.high)
-                assert proportion_ci(k, n, level) == pytest.approx(expected, abs=1e-12)
+                assert wilson_interval(k, n, level) == pytest.approx((ci.low, ci.high), abs=1e-15)
+    rng = np.random.default_rng(0)
+    for n in (1, 7, 300):
+        probs = rng.dirichlet(np.full(6, 0.3), size=n)
+        probs[0] = np.eye(6)[2]  # a certain prediction: log loss clips p = 0 and p = 1
+        y_true = rng.integers(0, 6, n)
+        assert closed_forms.brier(probs, y_true) == pytest.approx(
+            skm.brier_score_loss(y_true, probs, labels=range(6), scale_by_half=False), rel=1e-12)
+        assert closed_forms.log_loss(probs, y_true) == pytest.approx(
+            skm.log_loss(y_true, probs, labels=range(6)), rel=1e-12)
+
+
+def test_mcnemar_hand_worked_and_false_discovery_control_is_scipys() -> None:
+    assert mcnemar(3, 9, exact=True)[1] == pytest.approx(2 * (1 + 12 + 66 + 220) / 4096)  # hand-worked
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        p = rng.uniform(0, 1, size=int(rng.integers(1, 80))) ** 3
+        p[: len(p) // 3] = p[0]  # ties
+        assert benjamini_hochberg(p) == pytest.approx(scipy_stats.false_discovery_control(p, method="bh"), abs=1e-15)
 
 
 def _one_draw_per_resample(y_true: np.ndarray, y_pred: np.ndarray, k: int, n_resamples: int,
@@ -91,21 +117,6 @@ def test_blocked_bootstrap_draws_the_same_resamples(n: int) -> None:
     got = bootstrap_confusions(y_true, y_pred, 6, 1000, seed=3)
     assert got.shape == (1000, 6, 6) and (got.sum(axis=(1, 2)) == n).all()
     assert np.array_equal(got, _one_draw_per_resample(y_true, y_pred, 6, 1000, seed=3))
-
-
-def test_mcnemar_and_false_discovery_control_are_scipys() -> None:
-    for n in range(1, 120):
-        for low in range(0, n // 2 + 1):
-            assert mcnemar(low, n - low, exact=True)[1] == pytest.approx(
-                scipy_stats.binomtest(low, n, 0.5).pvalue, rel=1e-12)
-            statistic, p = mcnemar(low, n - low, exact=False)
-            assert p == pytest.approx(scipy_stats.chi2.sf(statistic, 1), rel=1e-12, abs=1e-300)
-    assert mcnemar(3, 9, exact=True)[1] == pytest.approx(2 * (1 + 12 + 66 + 220) / 4096)  # hand-worked
-    rng = np.random.default_rng(0)
-    for _ in range(200):
-        p = rng.uniform(0, 1, size=int(rng.integers(1, 80))) ** 3
-        p[: len(p) // 3] = p[0]  # ties
-        assert benjamini_hochberg(p) == pytest.approx(scipy_stats.false_discovery_control(p, method="bh"), abs=1e-15)
 
 
 # --- slices on huge texts ------------------------------------------------------------------------

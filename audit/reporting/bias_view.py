@@ -31,6 +31,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..metrics import ALPHA, CI_LEVEL
 from .bias_charts import forest_plot, group_dots
 from .bias_format import anchor, display, fmt_change, fmt_p, interval_verdict
 from .formatting import fmt_rate, fmt_score
@@ -41,8 +42,6 @@ N_LARGEST = 5
 MAX_FOREST_ROWS = 16
 #: Significant shifts a headline sentence cites.
 N_CITED = 2
-#: CI level when the section does not record one.
-DEFAULT_LEVEL = 0.95
 #: Gaps shown per attribute, with their names in sentences.
 GAP_METRICS = (("accuracy", "accuracy"), ("macro_f1", "macro F1"))
 
@@ -339,7 +338,7 @@ def method_note(bias: Mapping[str, Any]) -> str:
     """How to read the section's intervals and tests, from its ``ci``, ``correction`` and
     ``min_group_size``."""
     ci = bias.get("ci") or {}
-    level = ci.get("level", DEFAULT_LEVEL)
+    level = ci.get("level", CI_LEVEL)
     how = ", ".join(filter(None, [ci.get("method"), f"{ci['resamples']:,} resamples" if ci.get("resamples") else None]))
     parts = [f"Group scores: {100 * level:g}% intervals" + (f" ({how})" if how else "") + "."]
     if bias.get("min_group_size") is not None:
@@ -350,7 +349,7 @@ def method_note(bias: Mapping[str, Any]) -> str:
     if correction:
         parts.append(f"Probability changes: paired t-tests with {100 * level:g}% t-intervals (unadjusted); "
                      f"significant means {correction.get('method', 'holm').title()}-adjusted p < "
-                     f"{correction.get('alpha', 0.05):g} over {correction.get('n_tests', 0):,} tests.")
+                     f"{correction.get('alpha', ALPHA):g} over {correction.get('n_tests', 0):,} tests.")
     parts.append("Flip rates: Wilson intervals.")
     return " ".join(parts)
 
@@ -366,7 +365,7 @@ def bias_view(results: Mapping[str, Any]) -> dict[str, Any] | None:
     if not attributes and not intersections:
         return None
     labels = list(bias.get("labels") or [])
-    level = (bias.get("ci") or {}).get("level", DEFAULT_LEVEL)
+    level = (bias.get("ci") or {}).get("level", CI_LEVEL)
     return {
         "note": method_note(bias),
         "labels": labels,

@@ -12,8 +12,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..metric_registry import headline_metrics
-from ..metrics import micro_f1_from_confusion, prf_from_confusion, proportion_ci
+from ..metrics import micro_f1_from_confusion, prf_from_confusion
 from .access import TOLERANCE, Invalid, KeyPath, check_kind, close, equal, field
+from .closed_forms import wilson_interval
 
 #: Largest magnitude accepted for a number in an estimate (a chart axis must stay finite).
 MAX_MAGNITUDE = 1e12
@@ -31,9 +32,9 @@ def check_metrics(m: Mapping[str, Any], where: KeyPath, labels: Sequence[str], n
     equal(field(m, where, "n", "count"), total, where + ("n",), "the confusion matrix")
     if n is not None:
         equal(n, total, where[:-1] + ("n",), "the confusion matrix")
-    for name, fn in headline_metrics().items():
+    for name, declared in headline_metrics().items():
         check_estimate(field(m, where, name, "map"), where + (name,))
-        close(m[name]["value"], float(fn(cm)), where + (name, "value"), "the confusion matrix")
+        close(m[name]["value"], float(declared.confusion(cm)), where + (name, "value"), "the confusion matrix")
         check_estimate(m[name], where + (name,), inside=True)
     if m.get("micro_f1") is not None:
         close(m["micro_f1"], float(micro_f1_from_confusion(cm)), where + ("micro_f1",), "the confusion matrix")
@@ -122,7 +123,7 @@ def check_estimate(node: Any, where: KeyPath, *, inside: bool = False) -> None:
         else:
             close(value, successes / n, where + ("value",), f"successes / n = {successes}/{n}")
     if rate and low is not None:
-        wilson = proportion_ci(successes, n)
+        wilson = wilson_interval(successes, n)
         for key, stored, computed in (("ci_low", low, wilson[0]), ("ci_high", high, wilson[1])):
             close(stored, computed, where + (key,), f"the Wilson interval of {successes}/{n}")
     if (inside or rate) and low is not None:
