@@ -392,3 +392,54 @@ def test_checklist_suites_are_predicted_in_the_one_pass_through_the_cache(tmp_pa
     assert len(calls) == len(TEST_ROWS) + 3  # each text predicted once, in the first run only
     assert second["run"]["inference"]["computed"] == 0
     assert _stable(first) == _stable(second) and first["suites"]["checklist_cl"]["n"] == 3
+
+
+# --- the report's charts -----------------------------------------------------------------------
+
+def test_charts_are_kept_served_unchanged_and_drawn_again_when_refused(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit.reporting import charts
+    from audit.reporting.chart_store import CHARTS, _key, charts_kept_in
+
+    drawn: list[int] = []
+    real = charts.Figure.savefig
+    monkeypatch.setattr(charts.Figure, "savefig", lambda self, *a, **k: (drawn.append(1), real(self, *a, **k))[1])
+    args, kwargs = ("k", ["a", "b"], [0.5, 0.25]), {"title": "t", "xlabel": "x"}
+    plain = charts.bar_chart(*args, **kwargs)  # no store: drawn
+    store = ArtifactStore(tmp_path)
+    with charts_kept_in(store):
+        first = charts.bar_chart(*args, **kwargs)  # drawn and kept
+        second = charts.bar_chart(*args, **kwargs)  # served
+        other = charts.bar_chart("k", ["a", "b"], [0.5, 0.3], **kwargs)  # other figures: drawn
+        assert len(drawn) == 3
+        store.put_json(CHARTS, _key("bar_chart", args, kwargs), "<b>not a chart</b>")
+        again = charts.bar_chart(*args, **kwargs)  # a refused entry: dropped, drawn again
+        assert len(drawn) == 4
+        charts.bar_chart("k", ["a", "b"], np.array([0.5, 0.25]), **kwargs)  # not plain JSON: never keyed
+        charts.bar_chart("k", ["a", "b"], np.array([0.5, 0.25]), **kwargs)
+        assert len(drawn) == 6
+    assert plain == first == second == again and other != first
+    assert charts.bar_chart(*args, **kwargs) == plain and len(drawn) == 7  # outside the block: drawn
+
+
+def test_a_cached_rerun_draws_no_chart_and_writes_the_same_report(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit.reporting import charts
+    from audit.reporting.outputs import REPORT_FILE, write_all
+
+    data = write_split(tmp_path / "test.txt", TEST_ROWS)
+    model = CallableClassifier(lambda texts: np.tile(np.linspace(1, 2, len(LABELS)), (len(texts), 1))
+                               / np.linspace(1, 2, len(LABELS)).sum(), LABELS)
+    drawn: list[int] = []
+    real = charts.Figure.savefig
+    monkeypatch.setattr(charts.Figure, "savefig", lambda self, *a, **k: (drawn.append(1), real(self, *a, **k))[1])
+    reports = []
+    for out in ("first", "second"):
+        audit = evaluate(model, str(data), suites=["short"], progress=False, cache_dir=tmp_path / "cache")
+        audit.results[VOLATILE_KEY] = {}  # the run section (times) is the one part that differs
+        write_all(tmp_path / out, audit, store=ArtifactStore(tmp_path / "cache"))
+        reports.append((tmp_path / out / REPORT_FILE).read_text(encoding="utf-8"))
+        if out == "first":
+            assert drawn
+            drawn.clear()
+    assert drawn == [] and reports[0] == reports[1]

@@ -95,9 +95,11 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     """Evaluate a classifier and write results.json, predictions.jsonl, report.html and model_card.md
     to --out."""
+    from ..cache import default_cache_dir
     from ..policy import load_policy
     from ..reporting.outputs import write_all
     from ..runner import Options, evaluate
+    from ..store import ArtifactStore
 
     if args.out.exists() and not args.out.is_dir():
         raise AuditError(f"--out {args.out} exists and is not a folder")
@@ -113,8 +115,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         engine=args.engine, ray_address=args.ray_address, ray_actors=args.ray_actors,
         ray_gpus_per_actor=args.ray_gpus_per_actor)
     audit = evaluate(args.model, args.data, options)
+    store = ArtifactStore(args.cache_dir or default_cache_dir()) if options.use_cache else None
     paths = write_all(args.out, audit, card=args.card, dataset_id=args.dataset_id, predictions=args.predictions,
-                      policy=policy)
+                      policy=policy, store=store)
     if not args.quiet:
         _print_summary(audit.results, policy)
         inference = audit.results["run"]["inference"]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from markupsafe import Markup
 from matplotlib.axes import Axes
 
+from .chart_store import kept
 from .charts import LEVEL_COLOURS, _figure, _to_svg
 
 #: Colour of marks that are shown but not judged (non-significant rows, groups too small).
@@ -30,6 +31,7 @@ def _whiskers(ax: Axes, xs: Sequence[float], ys: Sequence[float], lows: Sequence
                 ms=5, capsize=2.5, lw=1.1)
 
 
+@kept
 def forest_plot(key: str, labels: Sequence[str], values: Sequence[float], lows: Sequence[float],
                 highs: Sequence[float], marked: Sequence[bool], *, title: str, xlabel: str,
                 notes: Sequence[str], text: str) -> Markup:
@@ -56,6 +58,7 @@ def forest_plot(key: str, labels: Sequence[str], values: Sequence[float], lows: 
         return _to_svg(fig, text)
 
 
+@kept
 def group_dots(key: str, groups: Sequence[str], panels: Sequence[tuple[str, Sequence[tuple[float, float, float] | None]]],
                judged: Sequence[bool], *, title: str, text: str) -> Markup:
     """Per group (one row each, top to bottom), one panel per metric in ``panels`` (``(name,

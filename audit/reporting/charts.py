@@ -22,6 +22,8 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from .chart_store import kept
+
 #: Colours of the report's pass / warn / fail / neutral states (also used by the CSS).
 LEVEL_COLOURS = {"pass": "#2e7d32", "warn": "#b26a00", "fail": "#c62828", "info": "#4a6fa5"}
 
@@ -62,6 +64,7 @@ def _to_svg(fig: Figure, title: str) -> Markup:
     return Markup(f'{head} class="chart" role="img" aria-label="{label}"><title>{text}</title>{rest.strip()}')
 
 
+@kept
 def bar_chart(key: str, labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str,
               low: Sequence[float | None] | None = None, high: Sequence[float | None] | None = None,
               levels: Sequence[str] | None = None, percent: bool = False,
@@ -113,6 +116,7 @@ def _bar_text(title: str, labels: Sequence[str], shown: Sequence[float], low: Se
     return f"{title}: " + "; ".join(cells)
 
 
+@kept
 def heatmap(key: str, matrix: Sequence[Sequence[float]], labels: Sequence[str], *, title: str,
             ylabel: str, xlabel: str, percent: bool = False) -> Markup:
     """A square matrix (rows ``ylabel``, columns ``xlabel``) as a blue heat map with each cell's
@@ -141,6 +145,7 @@ def heatmap(key: str, matrix: Sequence[Sequence[float]], labels: Sequence[str], 
         return _to_svg(fig, f"{title}, rows {ylabel}, columns {xlabel}: {cells}")
 
 
+@kept
 def reliability_diagram(key: str, bins: Sequence[dict], *, title: str) -> Markup:
     """Accuracy against mean confidence per confidence bin (bars), the diagonal of perfect
     calibration, and below it the number of cases per bin."""

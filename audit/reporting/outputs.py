@@ -19,6 +19,7 @@ from ..validate import read_predictions, read_results
 
 if TYPE_CHECKING:
     from ..policy import Policy
+    from ..store import ArtifactStore
     from ..runner import Audit
 
 REPORT_FILE = "report.html"
@@ -28,14 +29,18 @@ LOCK_WAIT_S = 120.0
 
 
 def render_all(results: Mapping[str, Any], records: Sequence[Mapping[str, Any]] | None,
-               card: Path | None, dataset_id: str | None = None, policy: Policy | None = None) -> tuple[str, str]:
+               card: Path | None, dataset_id: str | None = None, policy: Policy | None = None,
+               store: ArtifactStore | None = None) -> tuple[str, str]:
     """The report's HTML and the filled card's markdown (rendered before anything is written),
-    both judged against ``policy`` (the shipped default gate policy when None)."""
+    both judged against ``policy`` (the shipped default gate policy when None); the report's
+    charts kept in ``store`` (:mod:`.chart_store`) when one is given."""
     from .card import fill_card
+    from .chart_store import charts_kept_in
     from .report import render_report
 
-    return (render_report(results, records, policy),
-            fill_card(results, read_card(card), dataset_id=dataset_id, policy=policy))
+    with charts_kept_in(store):
+        html = render_report(results, records, policy)
+    return html, fill_card(results, read_card(card), dataset_id=dataset_id, policy=policy)
 
 
 def read_card(card: Path | None) -> str | None:
@@ -90,14 +95,15 @@ def locked_folder(folder: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
 
 
 def write_all(out: Path, audit: Audit, card: Path | None = None, dataset_id: str | None = None,
-              predictions: str = "jsonl", policy: Policy | None = None) -> list[Path]:
+              predictions: str = "jsonl", policy: Policy | None = None, store: ArtifactStore | None = None) -> list[Path]:
     """Write predictions, results, report and card to ``out``: all four are rendered and staged
     before any is renamed into place, under a lock on ``out`` (:func:`locked_folder`), so a
     failure leaves earlier outputs untouched and two runs never leave a mix of their files.
     ``predictions`` is the per-case form: ``jsonl`` (``predictions.jsonl``) or ``parquet`` (a
     ``predictions.parquet`` folder of shards, :mod:`audit.streaming`); the other form, left by an
-    earlier run, is removed. ``policy`` is the gate policy the report and card follow."""
-    html, markdown = render_all(audit.results, audit.records, card, dataset_id, policy)
+    earlier run, is removed. ``policy`` is the gate policy the report and card follow; ``store``,
+    where the report's charts are kept between runs (None: drawn every time)."""
+    html, markdown = render_all(audit.results, audit.records, card, dataset_id, policy, store)
     others = {out / REPORT_FILE: html, out / CARD_FILE: markdown}
     with locked_folder(out):
         if predictions == "parquet":
