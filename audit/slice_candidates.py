@@ -22,10 +22,12 @@ at whitespace, :func:`audit.model.cut_text`): at least everything the model read
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -82,7 +84,12 @@ def bucket_name(low: int, high: int | None) -> str:
 
 def length_bucket(tokens: Sequence[str]) -> str:
     """The word-count bucket of a text (:data:`LENGTH_BUCKETS`)."""
-    return next(bucket_name(low, high) for low, high in LENGTH_BUCKETS if high is None or len(tokens) <= high)
+    return bucket_name(*LENGTH_BUCKETS[bucket_index(len(tokens))])
+
+
+def bucket_index(n_words: int) -> int:
+    """Index into :data:`LENGTH_BUCKETS` of a text of ``n_words`` words."""
+    return next(b for b, (_, high) in enumerate(LENGTH_BUCKETS) if high is None or n_words <= high)
 
 
 def has_intensifier(tokens: Sequence[str]) -> bool:
@@ -152,48 +159,96 @@ def identity_terms() -> IdentityTerms | None:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One split of the texts: ``mask`` marks the side called ``name``; the other side is
-    ``complement``."""
+    """One split of ``n`` texts in two: ``rows`` (ascending indices) is the side called ``name``;
+    the other side is ``complement``. Held as indices, not as a mask of all ``n`` texts: a large
+    split has thousands of frequent-word candidates, each holding only the texts with its word."""
 
     family: str
     name: str
     complement: str
-    mask: np.ndarray
+    rows: np.ndarray
+    n: int
+
+    @property
+    def size(self) -> int:
+        """Texts on the ``name`` side."""
+        return len(self.rows)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The ``name`` side as a boolean mask of the ``n`` texts."""
+        mask = np.zeros(self.n, dtype=bool)
+        mask[self.rows] = True
+        return mask
+
+    def partition_key(self) -> bytes:
+        """sha256 of the side without text 0: equal for two candidates exactly when they split the
+        texts the same way, whichever side each calls its ``name``."""
+        side = self.rows
+        if self.size and self.rows[0] == 0:
+            side = np.setdiff1d(np.arange(self.n), self.rows, assume_unique=True)
+        return hashlib.sha256(np.asarray(side, dtype=np.int64).tobytes()).digest()
 
 
-def _binary(family: str, name: str, complement: str, test: Callable[[int], bool], n: int) -> Candidate:
-    """The candidate whose side ``name`` holds the rows ``0 .. n-1`` that pass ``test``."""
-    return Candidate(family, name, complement, np.array([test(i) for i in range(n)], dtype=bool))
+#: ``text, words -> bool``: a text property that splits the texts in two.
+Property = Callable[[str, Sequence[str]], bool]
+
+
+def properties() -> list[tuple[str, str, str, Property]]:
+    """``(family, name, complement, test)`` of every yes/no text property, in the order tested."""
+    out: list[tuple[str, str, str, Property]] = [
+        ("negation", "a negation", "no negation", lambda text, ws: has_negation(ws)),
+        ("intensifier", "an intensifier", "no intensifier", lambda text, ws: has_intensifier(ws)),
+        ("question", "a question", "not a question", is_question),
+        ("elongation", "elongated words or repeated marks", "no elongation", is_elongated),
+        ("feeling verb", "a first-person feeling verb", "no first-person feeling verb",
+         lambda text, ws: has_feeling_verb(ws)),
+    ]
+    terms = identity_terms()
+    for what, test in terms.tests() if terms is not None else ():
+        out.append(("identity", f"mentions {what}", f"does not mention {what}", lambda text, ws, test=test: test(ws)))
+    return out
 
 
 def candidates(texts: Sequence[str], min_size: int = MIN_SLICE,
                max_chars: int = 512 * CHARS_PER_TOKEN) -> list[Candidate]:
     """Every candidate split of ``texts`` (see the module docstring), sizes not yet checked; each
-    text is read up to about ``max_chars`` characters."""
-    texts = [cut_text(t, max_chars) for t in texts]
-    tokens = [words(t) for t in texts]
+    text is read up to about ``max_chars`` characters.
+
+    One pass over the texts keeps, per text, its length bucket, one bit per property and the ids of
+    its distinct words (4 bytes each): memory grows with the words of the texts, not with the
+    number of candidates times the number of texts."""
     n = len(texts)
-    buckets = [length_bucket(t) for t in tokens]
-    out = [Candidate("length", name, f"not {name}", np.array([b == name for b in buckets], dtype=bool))
-           for name in (bucket_name(low, high) for low, high in LENGTH_BUCKETS)]
-    out += [
-        _binary("negation", "a negation", "no negation", lambda i: has_negation(tokens[i]), n),
-        _binary("intensifier", "an intensifier", "no intensifier", lambda i: has_intensifier(tokens[i]), n),
-        _binary("question", "a question", "not a question", lambda i: is_question(texts[i], tokens[i]), n),
-        _binary("elongation", "elongated words or repeated marks", "no elongation",
-                lambda i: is_elongated(texts[i], tokens[i]), n),
-        _binary("feeling verb", "a first-person feeling verb", "no first-person feeling verb",
-                lambda i: has_feeling_verb(tokens[i]), n),
-    ]
-    terms = identity_terms()
-    for what, test in terms.tests() if terms is not None else ():
-        out.append(_binary("identity", f"mentions {what}", f"does not mention {what}", lambda i: test(tokens[i]), n))
-    rows_of: dict[str, list[int]] = {}
-    for i, t in enumerate(tokens):
-        for word in set(t):
-            rows_of.setdefault(word, []).append(i)
-    for word in sorted(w for w, rows in rows_of.items() if len(rows) >= min_size):
-        mask = np.zeros(n, dtype=bool)
-        mask[rows_of[word]] = True
-        out.append(Candidate("word", f"contains '{word}'", f"without '{word}'", mask))
-    return out
+    tests = properties()
+    buckets = np.zeros(n, dtype=np.int8)
+    flags = np.zeros((len(tests), n), dtype=bool)
+    vocabulary: dict[str, int] = {}
+    word_ids, text_ids = array("i"), array("i")  # one entry per (text, distinct word), texts in order
+    for i, text in enumerate(texts):
+        text = cut_text(text, max_chars)
+        tokens = words(text)
+        buckets[i] = bucket_index(len(tokens))
+        for k, (_, _, _, test) in enumerate(tests):
+            flags[k, i] = test(text, tokens)
+        for word in set(tokens):
+            word_ids.append(vocabulary.setdefault(word, len(vocabulary)))
+            text_ids.append(i)
+    out = [Candidate("length", name, f"not {name}", np.flatnonzero(buckets == b), n)
+           for b, name in enumerate(bucket_name(low, high) for low, high in LENGTH_BUCKETS)]
+    out += [Candidate(family, name, complement, np.flatnonzero(flags[k]), n)
+            for k, (family, name, complement, _) in enumerate(tests)]
+    return out + _word_candidates(vocabulary, np.frombuffer(word_ids, dtype=np.int32),
+                                  np.frombuffer(text_ids, dtype=np.int32), n, min_size)
+
+
+def _word_candidates(vocabulary: Mapping[str, int], word_ids: np.ndarray, text_ids: np.ndarray, n: int,
+                     min_size: int) -> list[Candidate]:
+    """One candidate per word in at least ``min_size`` texts, in alphabetical order; ``word_ids``
+    and ``text_ids`` pair each text (ascending) with each of its distinct words."""
+    counts = np.bincount(word_ids, minlength=len(vocabulary))
+    order = np.argsort(word_ids, kind="stable")  # stable: each word's texts stay ascending
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    frequent = sorted(word for word, w in vocabulary.items() if counts[w] >= min_size)
+    return [Candidate("word", f"contains '{word}'", f"without '{word}'",
+                      text_ids[order[starts[w]:starts[w + 1]]].astype(np.int64), n)
+            for word, w in ((word, vocabulary[word]) for word in frequent)]

@@ -80,11 +80,10 @@ def discover_slices(ids: Sequence[str], texts: Sequence[str], gold: Sequence[int
     tested, seen = [], set()
     n_small = n_duplicate = 0
     for c in found:
-        size = int(c.mask.sum())
-        if min(size, len(rows) - size) < min_size:
+        if min(c.size, len(rows) - c.size) < min_size:
             n_small += 1
             continue
-        key = min(c.mask.tobytes(), (~c.mask).tobytes())
+        key = c.partition_key()
         if key in seen:
             n_duplicate += 1
             continue
@@ -114,11 +113,11 @@ def discover_slices(ids: Sequence[str], texts: Sequence[str], gold: Sequence[int
 
 def _side_test(c: Candidate, correct: np.ndarray) -> dict[str, Any]:
     """Accuracy of both sides of a candidate, their difference and Fisher's p-value."""
-    inside, outside = correct[c.mask], correct[~c.mask]
-    a = rate_with_ci(int(inside.sum()), len(inside))
-    b = rate_with_ci(int(outside.sum()), len(outside))
-    return {"family": c.family, "name": c.name, "complement": c.complement, "n": len(inside),
-            "n_complement": len(outside), "accuracy": a, "complement_accuracy": b,
+    inside = int(correct[c.rows].sum())
+    a = rate_with_ci(inside, c.size)
+    b = rate_with_ci(int(correct.sum()) - inside, c.n - c.size)
+    return {"family": c.family, "name": c.name, "complement": c.complement, "n": c.size,
+            "n_complement": c.n - c.size, "accuracy": a, "complement_accuracy": b,
             "difference": a["value"] - b["value"],
             "p_value": fisher_p(a["successes"], a["n"], b["successes"], b["n"])}
 

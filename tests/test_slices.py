@@ -222,3 +222,19 @@ def test_gate_floor_skips_without_a_worse_slice(synthetic_run: Path) -> None:
     results.pop("slices")
     [check] = floor_checks(results, policy)
     assert check.verdict == "skip" and "no slices section" in check.skipped
+
+
+def test_candidates_hold_row_indices_and_equal_splits_share_a_partition_key() -> None:
+    from audit.slice_candidates import Candidate, candidates
+
+    n = 6
+    a = Candidate("word", "contains 'x'", "without 'x'", np.array([1, 4]), n)
+    b = Candidate("word", "contains 'y'", "without 'y'", np.array([0, 2, 3, 5]), n)  # a's complement
+    c = Candidate("word", "contains 'z'", "without 'z'", np.array([1, 5]), n)
+    assert a.mask.tolist() == [False, True, False, False, True, False] and a.size == 2
+    assert a.partition_key() == b.partition_key() != c.partition_key()
+    texts = ["i feel so happy today", "i dont feel happy", "why am i so sad", "happy happy day"]
+    found = {x.name: x for x in candidates(texts, min_size=2)}
+    assert found["contains 'happy'"].rows.tolist() == [0, 1, 3]  # each text once, in order
+    assert found["a negation"].rows.tolist() == [1] and found["a question"].rows.tolist() == [2]
+    assert "contains 'day'" not in found  # one text: below min_size
