@@ -61,7 +61,7 @@ def skip_reason(text: str) -> str | None:
 
 
 @pytest.mark.parametrize("text, rule, expected", [
-    ("i feel so lonely tonight", "i_feel", "i dont feel so lonely tonight"),
+    ("i feel so lonely tonight", "i_feel", "i dont feel lonely tonight"),
     ("i just feel sad", "i_feel", "i just dont feel sad"),
     ("i always feel nervous around him", "i_feel", "i never feel nervous around him"),
     ("i felt happy", "i_felt", "i didnt feel happy"),
@@ -69,18 +69,18 @@ def skip_reason(text: str) -> str | None:
     ("i do feel stressed", "modal_feel", "i dont feel stressed"),
     ("i can feel calm", "modal_feel", "i cant feel calm"),
     ("i am feeling loved", "i_am", "i am not feeling loved"),
-    ("i am so glad", "i_am", "i am not so glad"),
+    ("i am so glad", "i_am", "i am not glad"),
     ("im feeling grumpy", "im", "im not feeling grumpy"),
     ("im still feeling nervous", "im", "im still not feeling nervous"),
     ("i was feeling grumpy", "i_was", "i wasnt feeling grumpy"),
     ("i was getting scared", "i_was", "i wasnt getting scared"),
-    ("i was just so happy", "i_was", "i was just not so happy"),
+    ("i was just so happy", "i_was", "i was just not happy"),
     ("ive been feeling lonely", "ive_been", "i havent been feeling lonely"),
     ("i have been feeling lonely", "ive_been", "i havent been feeling lonely"),
     ("it made me feel useless", "made_me_feel", "it didnt make me feel useless"),
     ("this makes me feel glad", "made_me_feel", "this doesnt make me feel glad"),
     ("they make me feel calm", "made_me_feel", "they dont make me feel calm"),
-    ("it makes me so happy", "made_me_feel", "it doesnt make me so happy"),
+    ("it makes me so happy", "made_me_feel", "it doesnt make me happy"),
     ("i feel scared when the voices start", "i_feel", "i dont feel scared when the voices start"),
 ])
 def test_each_rule_negates_its_clause(text: str, rule: str, expected: str) -> None:
@@ -285,7 +285,7 @@ def test_an_adjunct_clause_may_follow_and_a_short_lead_in_precede() -> None:
     assert negate("i feel nervous when he calls") == {
         "i_feel": "i dont feel nervous when he calls"}
     assert negate("when i got home i was so scared") == {
-        "i_was": "when i got home i wasnt so scared"}
+        "i_was": "when i got home i wasnt scared"}
     assert negate("i know i feel calm") == {"i_feel": "i know i dont feel calm"}
 
 
@@ -296,6 +296,21 @@ def test_negative_polarity_at_all_is_not_a_partial_scope() -> None:
     assert skip_reason("i feel nervous about all these exams") == "partial scope"
     assert skip_reason("i feel sad at all times of day") == "partial scope"
     assert skip_reason("i didnt feel sad at all times") == "partial scope"
+
+
+def test_a_negated_clause_drops_its_degree_words() -> None:
+    # "not so / very / too / really scared" reads as "less scared": a degree, not a denial
+    assert negate("i feel very nervous about it") == {"i_feel": "i dont feel nervous about it"}
+    assert negate("im feeling really lonely") == {"im": "im not feeling lonely"}
+    assert negate("i am so so glad") == {"i_am": "i am not glad"}
+    assert negate("i really feel nervous") == {"i_feel": "i really dont feel nervous"}  # not a degree word
+
+
+def test_whenever_makes_the_negation_partial() -> None:
+    # "i dont feel stupid whenever this happens": not every time, so some times
+    assert skip_reason("i feel nervous whenever this happens") == "partial scope"
+    assert skip_reason("i feel nervous wherever i go") == "partial scope"
+    assert negate("i feel nervous when he calls") == {"i_feel": "i dont feel nervous when he calls"}
 
 
 def test_emphatic_never_so_is_not_read_as_negated() -> None:
@@ -353,7 +368,7 @@ def test_expectation_avoids_the_negated_words_class(tmp_path: Path) -> None:
     assert nervous.expectation.avoid == ("fear",) and not nervous.expectation.avoid_source
     assert nervous.meta == {"negated_word": "nervous", "negated_class": "fear",
                             "source_label": "joy"}
-    assert loved.text == "i didnt feel so loved" and loved.expectation.avoid == ("joy", "love")
+    assert loved.text == "i didnt feel loved" and loved.expectation.avoid == ("joy", "love")
     assert happy.expectation.avoid == ("joy", "love")
     assert stressed.expectation.avoid == ("sadness", "anger")  # both classes the data gives it
     assert stressed.meta["negated_class"] == "sadness+anger"

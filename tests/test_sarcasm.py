@@ -97,10 +97,10 @@ def shipped_data():
 
 
 def _groups(cases) -> dict[str, dict[str, object]]:
-    groups: dict[str, dict[str, object]] = {}
-    for case in cases:
-        groups.setdefault(case.meta["group"], {})[case.meta["role"]] = case
-    return groups
+    """Each sarcastic case with the two control cases it names, by group."""
+    by_id = {c.id: c for c in cases}
+    return {c.meta["group"]: {"sarcastic": c, "literal": by_id[c.meta["literal_id"]], "plain": by_id[c.meta["plain_id"]]}
+            for c in cases if c.rule == "sarcastic"}
 
 
 # --- the shape of a group ------------------------------------------------------------------------
@@ -108,16 +108,17 @@ def _groups(cases) -> dict[str, dict[str, object]]:
 def test_hand_worked_group(tmp_path: Path) -> None:
     suite = generate(_write(tmp_path, TINY_TEMPLATES, TINY_SITUATIONS, n_sarcastic=5), NO_SOURCE, LABELS, seed=0)
     group = "opener.oh_great.traffic"
-    meta = {"group": group, "phrase_kind": "opener", "situation": "traffic", "situation_labels": "anger",
-            "span": "moment"}
+    about = {"situation": "traffic", "situation_labels": "anger", "span": "moment"}
+    literal, plain = "sarcasm:literal:im_so_happy_im_at_the_beach", "sarcasm:plain:im_stuck_in_traffic_again_and_im_so_annoyed"
     got = [(c.id, c.text, c.expectation.labels, c.rule, dict(c.meta)) for c in suite.cases]
-    assert got == [
+    assert got[:3] == [
         (f"sarcasm:sarcastic:{group}", "oh great im stuck in traffic again", ("anger",), "sarcastic",
-         {"role": "sarcastic", **meta, "tone": "exasperated"}),
-        (f"sarcasm:literal:{group}", "im so happy im at the beach", ("joy",), "literal",
-         {"role": "literal", **meta, "literal_situation": "beach"}),
-        (f"sarcasm:plain:{group}", "im stuck in traffic again and im so annoyed", ("anger",), "plain",
-         {"role": "plain", **meta, "feeling": "annoyed"}),
+         {"role": "sarcastic", "group": group, "phrase_kind": "opener", **about, "tone": "exasperated",
+          "literal_id": literal, "plain_id": plain}),
+        (literal, "im so happy im at the beach", ("joy",), "literal",
+         {"role": "literal", "phrase_kind": "opener", "literal_situation": "beach"}),
+        (plain, "im stuck in traffic again and im so annoyed", ("anger",), "plain",
+         {"role": "plain", **about, "feeling": "annoyed"}),
     ]
     assert all(c.expectation.kind == "MFT" and c.label is None for c in suite.cases)
 
@@ -125,9 +126,15 @@ def test_hand_worked_group(tmp_path: Path) -> None:
 def test_shipped_suite_shape(shipped) -> None:
     spec, suite = shipped
     n = spec.params["n_sarcastic"]
-    assert Counter(c.rule for c in suite.cases) == {"sarcastic": n, "literal": n, "plain": n}
+    counts = Counter(c.rule for c in suite.cases)
+    assert counts["sarcastic"] == n and 0 < counts["literal"] < n and 0 < counts["plain"] < n
+    # each control text is one case, however many groups it controls; every group names its two
+    assert all(len({c.text for c in suite.cases if c.rule == role}) == counts[role] for role in sarcasm.ROLES)
     groups = _groups(suite.cases)
-    assert len(groups) == n and all(set(g) == set(sarcasm.ROLES) for g in groups.values())
+    assert len(groups) == n and all(g["literal"].rule == "literal" and g["plain"].rule == "plain"
+                                    for g in groups.values())
+    named = {c.meta[f"{role}_id"] for c in suite.cases if c.rule == "sarcastic" for role in ("literal", "plain")}
+    assert named == {c.id for c in suite.cases if c.rule != "sarcastic"}  # no control is left unnamed
     # Every sarcastic combination is drawn at most once.
     assert len({c.text for c in suite.cases if c.rule == "sarcastic"}) == n
     # Written in the data's style: lowercase, no punctuation, no apostrophes.
@@ -365,34 +372,39 @@ def test_removing_a_negative_situation_leaves_other_cases_unchanged(tmp_path: Pa
     full_tsv = _shipped_text("sarcasm_situations.tsv")
     full = _by_id(generate(_copy_shipped(tmp_path / "a", full_tsv), NO_SOURCE, LABELS, seed=0).cases)
     fewer = _by_id(generate(_copy_shipped(tmp_path / "b", _without(full_tsv, "keys")), NO_SOURCE, LABELS, seed=0).cases)
-    kept = {i: v for i, v in full.items() if not i.endswith(".keys")}
+    kept = {i: v for i, v in full.items() if i.startswith("sarcasm:sarcastic:") and not i.endswith(".keys")}
     assert len(kept) < len(full)
-    # Every other case is still there, with the same text and expectation ...
+    # Every other sarcastic case is still there, with the same text and expectation ...
     assert all(fewer.get(i) == v for i, v in kept.items())
     # ... and the freed places go to the next-ranked combinations: n stays as declared.
-    assert len(fewer) == len(full)
+    assert sum(i.startswith("sarcasm:sarcastic:") for i in fewer) == sum(i.startswith("sarcasm:sarcastic:") for i in full)
 
 
 def test_removing_a_positive_situation_changes_only_the_controls_that_used_it(tmp_path: Path) -> None:
     full_tsv = _shipped_text("sarcasm_situations.tsv")
     full = generate(_copy_shipped(tmp_path / "a", full_tsv), NO_SOURCE, LABELS, seed=0).cases
-    fewer = _by_id(generate(_copy_shipped(tmp_path / "b", _without(full_tsv, "beach")), NO_SOURCE, LABELS,
-                            seed=0).cases)
-    used = {c.id for c in full if c.meta.get("literal_situation") == "beach"}
-    assert used
-    assert all(fewer[c.id] == (c.text, c.expectation.labels) for c in full if c.id not in used)
-    assert all(fewer[i][0] != t for i, (t, _) in _by_id(full).items() if i in used)
+    fewer_cases = generate(_copy_shipped(tmp_path / "b", _without(full_tsv, "beach")), NO_SOURCE, LABELS,
+                           seed=0).cases
+    before, after = _groups(full), _groups(list(fewer_cases))
+    beach = {g for g, roles in before.items() if roles["literal"].meta["literal_situation"] == "beach"}
+    assert beach and before.keys() == after.keys()
+    for group, roles in before.items():
+        for role in sarcasm.ROLES:
+            same = (after[group][role].text, after[group][role].expectation.labels) == (
+                roles[role].text, roles[role].expectation.labels)
+            assert same == (role != "literal" or group not in beach), (group, role)
 
 
 def test_editing_a_row_changes_only_its_cases(tmp_path: Path) -> None:
     full_tsv = _shipped_text("sarcasm_situations.tsv")
     edited_tsv = full_tsv.replace("\ti lost my keys\t", "\ti lost my house keys\t")
     assert edited_tsv != full_tsv
-    full = _by_id(generate(_copy_shipped(tmp_path / "a", full_tsv), NO_SOURCE, LABELS, seed=0).cases)
-    edited = _by_id(generate(_copy_shipped(tmp_path / "b", edited_tsv), NO_SOURCE, LABELS, seed=0).cases)
+    full = _groups(generate(_copy_shipped(tmp_path / "a", full_tsv), NO_SOURCE, LABELS, seed=0).cases)
+    edited = _groups(generate(_copy_shipped(tmp_path / "b", edited_tsv), NO_SOURCE, LABELS, seed=0).cases)
     assert full.keys() == edited.keys()
-    changed = {i for i in full if full[i] != edited[i]}
-    assert changed and all(i.endswith(".keys") for i in changed)
+    changed = {(g, role) for g in full for role in sarcasm.ROLES if full[g][role].text != edited[g][role].text}
+    # only cases of the keys situation that use its clause: sarcastic ones and plain controls
+    assert changed and all(g.endswith(".keys") and role != "literal" for g, role in changed)
 
 
 # --- class 5: phrase and situation fit in time span -----------------------------------------------
@@ -593,7 +605,7 @@ def test_the_shipped_suite_has_more_fitting_combinations_than_it_draws(shipped, 
     kinds, feelings, negative, positive = shipped_data
     combos = sarcasm.combinations(sarcasm.SarcasmData(kinds, feelings, negative, positive))
     assert len(combos) > spec.params["n_sarcastic"] == 360
-    assert Counter(c.rule for c in suite.cases) == {role: 360 for role in sarcasm.ROLES}
+    assert Counter(c.rule for c in suite.cases)["sarcastic"] == 360
 
 
 # --- class 7: no phrase or gerund pins the situation to a date --------------------------------------
@@ -676,7 +688,7 @@ def test_every_shipped_plain_case_is_allowed_exactly_its_words_labels(shipped_da
     spec = load_spec(ROOT / "suites" / "sarcasm.yaml")
     for seed in range(3):
         plain = [c for c in generate(spec, NO_SOURCE, LABELS, seed=seed).cases if c.rule == "plain"]
-        assert len(plain) == spec.params["n_sarcastic"]
+        assert plain and len({c.text for c in plain}) == len(plain)
         for case in plain:
             stated = {w for w in feelings if w in case.text.split()}
             assert stated == {case.meta["feeling"]}, case.text
@@ -804,7 +816,7 @@ def test_shipped_markers_and_badness(shipped_data) -> None:
     phrases = {p.text: p for k in kinds for p in k.sarcastic}
     assert all(phrases[t].strong for t in ("oh great", "oh joy", "lucky me", "living the dream", "just great"))
     assert not any(phrases[t].strong for t in ("i really enjoy", "i just love", "i love it when", "yay", "awesome",
-                                                "just what i needed", "dont you just love it when"))
+                                                "just what i needed", "i just love it when"))
     contestable = {s.key for s in negative if not s.universal}
     assert contestable == {"monday"}
     combos = sarcasm.combinations(sarcasm.SarcasmData(kinds, feelings, negative, positive))
@@ -829,8 +841,11 @@ def test_no_shipped_sarcastic_case_pairs_a_weak_marker_with_a_contestable_situat
 
 def _record(group: str, role: str, allowed: tuple[str, ...], pred: str, kind: str = "opener",
             situation: str = "anger") -> dict:
-    return {"pred": pred, "passed": pred in allowed, "label": None,
-            "meta": {"group": group, "role": role, "phrase_kind": kind, "situation_labels": situation}}
+    """A record of group ``group``'s case of ``role``; a sarcastic one names its group's controls."""
+    meta = {"group": group, "role": role, "phrase_kind": kind, "situation_labels": situation}
+    if role == "sarcastic":
+        meta.update(literal_id=f"literal:{group}", plain_id=f"plain:{group}")
+    return {"id": f"{role}:{group}", "pred": pred, "passed": pred in allowed, "label": None, "meta": meta}
 
 
 def test_summarize_hand_counted() -> None:
@@ -887,7 +902,7 @@ def _ctx() -> SuiteContext:
     ("Oh great, I feel so stupid today!", "opener"),
     ("i feel like a total bitchy person today yay", "closer"),
     ("i just love feeling so lonely on a friday night", "verb"),
-    ("don't you just love it when you feel ignored by everyone", "when"),
+    ("gotta love it when you feel ignored by everyone", "when"),
     ("oh great i feel so happy today", None),  # no complaint after the phrase
     ("i feel so stupid today oh great", None),  # an opener in closing position
     ("so i just love feeling lonely", None),  # the verb phrase does not open the text

@@ -131,8 +131,9 @@ class ClauseMatcher:
             if skip is not None:
                 return Clause(rule.name, False, complement, None, skip)
             _, hi = clause_bounds(tokens, rewrite.start, rewrite.end)
-            negated = [*tokens[:rewrite.start], *rewrite.replacement,
-                       *fix_polarity(tokens[rewrite.end:hi]), *tokens[hi:]]
+            degree = range(complement.index - len(complement.degree), complement.index)
+            rest = [t for k, t in enumerate(tokens[rewrite.end:hi], rewrite.end) if k not in degree]
+            negated = [*tokens[:rewrite.start], *rewrite.replacement, *fix_polarity(rest), *tokens[hi:]]
             return Clause(rule.name, False, complement, " ".join(negated), None)
         return None
 

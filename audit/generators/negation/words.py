@@ -32,8 +32,9 @@ PRE_NOT_ADVERBS = frozenset("still just also".split())
 #: Verbs that may stand between a copula and the emotion word ("im feeling sad", "i was getting
 #: nervous").
 COPULA_VERBS = frozenset("feeling getting becoming growing".split())
-#: Degree words that negate cleanly: "not so happy", "not very happy", "not really happy", "not too
-#: happy" all deny the emotion.
+#: Degree words a negated clause drops: "i dont feel so scared", "not very scared", "not too
+#: scared", "i dont feel really sad" read as "less scared", "a little sad" (a degree, not a
+#: denial), so "i feel so scared" becomes "i dont feel scared", which denies the emotion.
 DEGREE_WORDS = frozenset(
     "so very really too particularly especially terribly overly super truly genuinely".split())
 #: Degree words and other adverbs that do not negate cleanly: minimizers ("i dont feel a little
@@ -51,7 +52,8 @@ MAX_DEGREE = 3
 #: cried"): negated, the emotion is still asserted.
 RESULT_CLAUSE_OPENERS = frozenset("that i im it its he she we they you my".split())
 #: Anywhere outside the clause's head, these leave part of the emotion outside the negation:
-#: times ("i wasnt nervous at first", "i wasnt happy until ...", "sometimes i dont feel so sad")
+#: times ("i wasnt nervous at first", "i wasnt happy until ...", "sometimes i dont feel so sad",
+#: "i dont feel stupid whenever this happens": not every time, so some times)
 #: and quantifiers that a negation makes partial ("i dont feel terrific in every one of them",
 #: "i havent been feeling afraid a lot", "... the whole day", "not disturbed by tons of things",
 #: "not close to most people", "not assaulted by all directions", "not nostalgic about all
@@ -59,7 +61,7 @@ RESULT_CLAUSE_OPENERS = frozenset("that i im it its he she we they you my".split
 #: on a daily basis"): the emotion is asserted for the other times or cases.
 PARTIAL_SCOPE = frozenset(
     "first initially beginning until till til sometimes occasionally often oftentimes usually "
-    "always constantly every everything everyone everybody each everyday everytime whole entire "
+    "always constantly every everything everyone everybody each everyday everytime whenever wherever whole entire "
     "normally generally mostly regularly frequently daily nightly weekly lot lots alot tons "
     "loads plenty many several few most all both".split())
 #: Time nouns: "some" before them is partial ("some days", "at some point"); "this", "these" and

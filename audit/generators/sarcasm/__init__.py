@@ -34,7 +34,8 @@ those who like their work). A weak marker is said only of a universal situation:
 again" may well be sincere.
 
 Each sarcastic case is one fitting (phrase, negative situation) combination, placed in the frame of
-the phrase's kind, and comes with two controls in the same ``meta["group"]``:
+the phrase's kind, and comes with two controls, whose ids it names (``meta["literal_id"]``,
+``meta["plain_id"]``):
 
 - ``literal``: a *sincere* phrase of the same kind around a positive situation ("im so glad i
   passed all my exams"), allowed the positive situation's labels. Sincere phrases never contain a
@@ -47,6 +48,10 @@ the phrase's kind, and comes with two controls in the same ``meta["group"]``:
   never "sad"). A feeling template that joins the clause with "and" is not used
   with a clause that already does ("my laptop crashed and i lost all my work and im furious"). It
   shows the model reads a plainly stated negative emotion.
+
+A control's text depends on its situation and draw, not on the sarcastic phrase, so several groups
+share one: each distinct control text is one case (keyed by its text), so that the control pass
+rates count every text once.
 
 Taking the upbeat words at face value (predicting joy or love) is judged apart from which negative
 emotion is chosen: :func:`summarize` reports the literal-trap rate beside the pass rate, per phrase
@@ -96,31 +101,47 @@ def _pick(ctx: SuiteContext, rule: str, key: str, options: Sequence[T], name: Ca
     return min(options, key=lambda option: ctx.rng(rule, key, name(option)).random())
 
 
-def _case(ctx: SuiteContext, role: str, group: str, text: str, labels: Sequence[str],
+def _case(ctx: SuiteContext, role: str, key: str, text: str, labels: Sequence[str],
           meta: Mapping[str, Any]) -> Case:
-    """One case of a group; the rule is its role, so per-rule pass rates are per role."""
-    return Case(id=f"{ctx.spec.name}:{role}:{group}", text=text,
-                expectation=Expectation("MFT", labels=tuple(labels)), rule=role,
-                meta={"role": role, "group": group, **meta})
+    """One case; the rule is its role, so per-rule pass rates are per role."""
+    return Case(id=f"{ctx.spec.name}:{role}:{key}", text=text,
+                expectation=Expectation("MFT", labels=tuple(labels)), rule=role, meta={"role": role, **meta})
 
 
-def _group(ctx: SuiteContext, data: SarcasmData, kind: Kind, phrase: Phrase, situation: Situation) -> list[Case]:
-    """The sarcastic case of one fitting (phrase, situation) combination and its two controls."""
+def _control_key(text: str) -> str:
+    """A control's key: its text ("im_stuck_in_traffic_again_and_im_so_annoyed"). A control's text
+    depends on its situation and draw, not on the sarcastic phrase, so several groups share one;
+    keyed by its text it is one case, with one id whichever groups it controls."""
+    return text.replace(" ", "_")
+
+
+def _group(ctx: SuiteContext, data: SarcasmData, kind: Kind, phrase: Phrase, situation: Situation,
+           made: set[str]) -> list[Case]:
+    """The sarcastic case of one fitting (phrase, situation) combination and those of its two
+    controls that no earlier group made (``made``: their ids). Judged once per group, a control
+    text shared by several groups would count several times in the control pass rates and narrow
+    their intervals; instead each is one case, and the sarcastic case names its controls' ids
+    (``meta["literal_id"]``, ``meta["plain_id"]``)."""
     group = _group_key(kind, phrase, situation)
     sincere, bright = _pick(ctx, "literal", group, literals_for(kind, data.positive),
                             lambda option: f"{option[0].text}|{option[1].key}")
     feeling, template = _pick(ctx, "plain", group, plain_options(data.feelings, situation),
                               lambda option: option[1])
-    meta = {"phrase_kind": kind.name, "situation": situation.key,
-            "situation_labels": "+".join(situation.labels), "span": situation.span}
-    return [
-        _case(ctx, "sarcastic", group, kind.fill(phrase, situation), situation.labels,
-              {**meta, "tone": phrase.tone.name if phrase.tone else "none"}),
-        _case(ctx, "literal", group, kind.fill(sincere, bright), bright.labels,
-              {**meta, "literal_situation": bright.key}),
-        _case(ctx, "plain", group, template.format(**situation.slots()), feeling.labels,
-              {**meta, "feeling": feeling.word}),
+    about = {"phrase_kind": kind.name, "situation": situation.key,
+             "situation_labels": "+".join(situation.labels), "span": situation.span}
+    literal_text, plain_text = kind.fill(sincere, bright), template.format(**situation.slots())
+    controls = [
+        _case(ctx, "literal", _control_key(literal_text), literal_text, bright.labels,
+              {"phrase_kind": kind.name, "literal_situation": bright.key}),
+        _case(ctx, "plain", _control_key(plain_text), plain_text, feeling.labels,
+              {**{k: about[k] for k in ("situation", "situation_labels", "span")}, "feeling": feeling.word}),
     ]
+    new = [case for case in controls if case.id not in made]
+    made.update(case.id for case in new)
+    sarcastic = _case(ctx, "sarcastic", group, kind.fill(phrase, situation), situation.labels,
+                      {"group": group, **about, "tone": phrase.tone.name if phrase.tone else "none",
+                       "literal_id": controls[0].id, "plain_id": controls[1].id})
+    return [sarcastic, *new]
 
 
 #: The ``params`` a suite declaration may give this generator, with their types.
@@ -136,7 +157,8 @@ def combinations(data: SarcasmData) -> list[tuple[Kind, Phrase, Situation]]:
 
 
 def generate(ctx: SuiteContext) -> GeneratedSuite:
-    """Build ``params.n_sarcastic`` groups of (sarcastic, literal, plain) cases.
+    """Build ``params.n_sarcastic`` groups of a sarcastic case and its literal and plain controls
+    (each distinct control text once: :func:`_group`).
 
     ``n_sarcastic`` is the number of fitting (phrase, negative situation) combinations, over all
     phrase kinds, that become sarcastic cases (all of them when it exceeds their number). Each
@@ -149,4 +171,5 @@ def generate(ctx: SuiteContext) -> GeneratedSuite:
     n = min(int(ctx.spec.params.get("n_sarcastic", DEFAULT_N_SARCASTIC)), len(combos))
     ranked = sorted(combos, key=lambda combo: ctx.rng("sarcastic", _group_key(*combo)).random())
     chosen = sorted(ranked[:n], key=lambda c: (c[0].name, c[1].text, c[2].key))
-    return GeneratedSuite(cases=[case for combo in chosen for case in _group(ctx, data, *combo)])
+    made: set[str] = set()
+    return GeneratedSuite(cases=[case for combo in chosen for case in _group(ctx, data, *combo, made)])

@@ -35,7 +35,8 @@ def summarize(records: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> di
     - ``literal_trap_rate``: sarcastic cases predicted joy or love, i.e. taken at face value;
       judged apart from which negative emotion the model chose.
     - ``sarcastic_pass_rate``: sarcastic cases predicted with a label their situation allows.
-    - ``control_pass_rate``: pass rate of the ``literal`` and of the ``plain`` controls.
+    - ``control_pass_rate``: pass rate of the ``literal`` and of the ``plain`` controls (each
+      distinct control text is one case, however many groups it controls).
     - ``literal_trap_rate_controls_passed`` / ``sarcastic_pass_rate_controls_passed``: the same
       over the groups whose two controls both pass, where a failure can only be a failure to
       read sarcasm.
@@ -50,9 +51,8 @@ def summarize(records: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> di
     for r in records:
         by_role[r["meta"]["role"]].append(r)
     sarcastic = by_role["sarcastic"]
-    passed = {(r["meta"]["group"], r["meta"]["role"]) for r in records if r["passed"]}
-    controlled = [r for r in sarcastic
-                  if {(r["meta"]["group"], "literal"), (r["meta"]["group"], "plain")} <= passed]
+    passed = {r["id"] for r in records if r["passed"]}
+    controlled = [r for r in sarcastic if {r["meta"]["literal_id"], r["meta"]["plain_id"]} <= passed]
     counts = Counter(r["pred"] for r in sarcastic)
     return {
         "n_groups": len(sarcastic),
