@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from .errors import AuditError
 
@@ -66,9 +66,11 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_texts_atomic({path: text})
 
 
-def write_texts_atomic(files: Mapping[Path, str]) -> None:
+def write_texts_atomic(files: Mapping[Path, str | Iterable[str]]) -> None:
     """Write every file to a temporary sibling first, then rename them all into place: a failure
-    while writing (a full disk) leaves every earlier file untouched and no temporary file."""
+    while writing (a full disk, a value that cannot be written) leaves every earlier file
+    untouched and no temporary file. A file's text is a string or an iterable of strings, written
+    as they come (so ``predictions.jsonl`` is never held whole in memory)."""
     staged: list[tuple[str, Path]] = []
     path = next(iter(files), Path("."))
     try:
@@ -79,7 +81,7 @@ def write_texts_atomic(files: Mapping[Path, str]) -> None:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
+                fh.write(text) if isinstance(text, str) else fh.writelines(text)
                 fh.flush()
                 os.fsync(fh.fileno())
         for tmp, path in staged:
@@ -91,9 +93,10 @@ def write_texts_atomic(files: Mapping[Path, str]) -> None:
             _unlink(tmp)
 
 
-def output_texts(out_dir: Path, results: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> dict[Path, str]:
-    """``predictions.jsonl`` and ``results.json`` as texts, by path."""
-    lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n" for r in records)
+def output_texts(out_dir: Path, results: Mapping[str, Any],
+                 records: Iterable[Mapping[str, Any]]) -> dict[Path, str | Iterator[str]]:
+    """``predictions.jsonl`` (its lines, made as they are written) and ``results.json``, by path."""
+    lines = (json.dumps(r, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n" for r in records)
     return {out_dir / PREDICTIONS_FILE: lines, out_dir / RESULTS_FILE: dumps(results)}
 
 
