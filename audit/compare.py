@@ -79,6 +79,10 @@ def load_entries(paths: Sequence[Path]) -> list[Entry]:
         raise AuditError(f"compare needs at least two runs, got {len(paths)}")
     files = [results_path(Path(p)) for p in paths]
     runs = [load_run(f) for f in files]
+    for run in runs:  # compare tests accuracy and macro F1 on the split: it needs gold labels
+        if "metrics" not in run.results["suites"][SPLIT]:
+            raise AuditError(f"cannot compare {run.source}: its test split has no labelled rows, so no "
+                             f"accuracy or F1 to compare")
     entries = [Entry(name, run) for name, run in zip(_names(runs, files), runs)]
     first = entries[0]
     for other in entries[1:]:

@@ -195,7 +195,7 @@ def _require_unique(names: Iterable[Any], where: str) -> None:
         seen.add(name)
 
 
-def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """``json`` object hook that refuses duplicate keys (``json.loads`` keeps the last one)."""
     _require_unique((key for key, _ in pairs), "JSON object")
     return dict(pairs)
@@ -210,7 +210,7 @@ def _load_jsonl(path: Path, text_column: str) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line, object_pairs_hook=_unique_object)
+            row = json.loads(line, object_pairs_hook=unique_object)
         except json.JSONDecodeError as exc:
             raise AuditError(f"{path}: line {number}: not valid JSON ({exc.msg})") from exc
         except RecursionError as exc:

@@ -233,3 +233,17 @@ def test_reference_model_against_a_degraded_copy_and_itself(reference_audit, emo
     self_tests = [t for t in doc["tests"] if t["pair"] == [reference, copy]]
     assert self_tests and all(t["p_value"] == 1.0 and t["difference"] == 0 for t in self_tests)
     assert {t["scope"] for t in self_tests} == set(doc["suites"]) | {"test"}  # every suite paired
+
+
+def test_a_run_without_labelled_rows_is_refused_in_one_line(synthetic_run: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture) -> None:
+    records = _records(synthetic_run)
+    probs = {r["text"]: np.array(r["probs"]) for r in records}
+    texts = [r["text"] for r in records if r["suite"] == "test"]
+    data = Dataset("synthetic", "test", texts, [None] * len(texts))
+    audit = evaluate(CallableClassifier(lambda t: np.stack([probs[x] for x in t]), LABELS), data, progress=False)
+    write_outputs(tmp_path / "unlabelled", audit.results, audit.records)
+    run = str(tmp_path / "unlabelled" / RESULTS_FILE)
+    assert main(["compare", run, run]) == 2  # was an internal error (KeyError: 'metrics')
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no labelled rows" in err

@@ -55,6 +55,12 @@ def _move_off_diagonal(doc: dict[str, Any]) -> None:
     counts[row][k] += 1
 
 
+def _interval_below_value(doc: dict[str, Any]) -> None:
+    """Pull a group's upper bound below its estimate (still a valid interval within [0, 1])."""
+    estimate = doc["bias"]["attributes"]["group"]["groups"]["a"]["macro_f1"]
+    estimate["ci_high"] = (estimate["ci_low"] + estimate["value"]) / 2
+
+
 def _swap_gap_groups(doc: dict[str, Any]) -> None:
     """Name the worst group as the best and the other way round (the value kept)."""
     gap = doc["bias"]["attributes"]["group"]["gaps"]["macro_f1"]
@@ -101,6 +107,7 @@ RESULTS_EDITS = {
     "impossible group accuracy": (_set("bias.attributes.group.groups.a.accuracy.value", 0.86),
                                   "groups.a.accuracy.value: 0.86 is not a whole number of n = 80 cases"),
     "group support edited": (_set("bias.attributes.group.groups.a.support.joy", 99), "groups.a.support"),
+    "group interval below its value": (_interval_below_value, "groups.a.macro_f1.value: "),
     # a rate's interval must be the Wilson interval of its counts
     "Wilson ci_high edited": (_set("suites.toy.pass_rate.ci_high", 0.99),
                               "suites.toy.pass_rate.ci_high: is 0.99 but the Wilson interval of"),
@@ -238,6 +245,13 @@ PREDICTION_EDITS = {
     "passed flipped": (_edit_record(-1, "passed", lambda r: not r["passed"]), "suites.toy.pass_rate"),
     "cut mid-line": (lambda ls: ls[:-1] + [ls[-1][:20]], "not valid JSON"),
     "case marked a no-op": (_edit_record(-1, "no_op", True), "suites.toy.n_noop: is 2 but the predictions (no-op cases) gives 3"),
+    "verdict against its expectation": (_edit_record(-1, "expectation", lambda r: {
+        "kind": "MFT", "labels": [_other(r["pred"]) if r["passed"] else r["pred"]]}),
+        "case 'toy:exclaim:118': passed is true but its expectation gives false"),
+    "source prediction not its argmax": (_edit_record(-1, "source_probs", lambda r: r["source_probs"][::-1]),
+                                         "case 'toy:exclaim:118': source_pred is \"fear\" but the highest source"),
+    "source text not its test case's": (_edit_record(-1, "source_text", lambda r: r["source_text"] + " x"),
+                                        "case 'toy:exclaim:118': its source text or probabilities differ"),
     "lone surrogate in a text": (_edit_record(3, "text", "sad \ud800 day"), "line 4: text: holds a lone surrogate"),
     "lone surrogate in a key": (lambda ls: ls[:3] + [ls[3].replace('"text"', '"te\\udc00xt"', 1)] + ls[4:],
                                 "line 4: te"),
@@ -301,3 +315,23 @@ def test_forged_calibration_is_refused_against_the_predictions(key: str, value: 
     _edit_results(results, _set(f"suites.test.metrics.calibration.{key}", value))
     assert_refused(capsys, _commands(results, baseline)[command], PREDICTIONS_FILE,
                    f"calibration.{key}: is {value} but the predictions")
+
+
+@pytest.mark.parametrize("name, old, new", [
+    (RESULTS_FILE, '"schema_version": ', '"schema_version": "1.2", "schema_version": '),
+    (PREDICTIONS_FILE, '"pred": ', '"pred": "joy", "pred": '),
+])
+def test_a_key_twice_in_one_object_is_refused(name: str, old: str, new: str, synthetic_run: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture) -> None:
+    """json.loads keeps the last of two values for one key, so a forged value could hide behind the
+    real one (or the other way round): every reader refuses the file."""
+    shutil.copytree(synthetic_run.parent, tmp_path / "run")
+    path = tmp_path / "run" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main(["report", str(tmp_path / "run" / RESULTS_FILE), "-o", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "duplicate name" in err
+    with pytest.raises(ValueError, match="duplicate name 'a'"):
+        parse_json('{"a": 1, "b": {"a": 2}, "a": 3}')

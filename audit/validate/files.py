@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ..data import unique_object
 from ..errors import AuditError
 from .access import Invalid
 from .records import check_predictions, check_record
@@ -29,12 +30,14 @@ def _finite(text: str) -> float:
 
 
 def parse_json(text: str) -> Any:
-    """``json.loads`` without NaN / Infinity / overflowing numbers and with bounded nesting;
-    raises ``ValueError`` with a one-line reason."""
+    """``json.loads`` without NaN / Infinity / overflowing numbers, repeated keys in an object or
+    unbounded nesting; raises ``ValueError`` with a one-line reason."""
     try:
-        doc = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        doc = json.loads(text, parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=unique_object)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    except AuditError as exc:  # a key twice in one object: a reader would keep one value silently
+        raise ValueError(str(exc)) from exc
     except RecursionError as exc:
         raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep") from exc
     if _depth(doc) > MAX_DEPTH:

@@ -11,7 +11,7 @@ import numpy as np
 from ..data import texts_sha256
 from ..metrics import reliability_bins
 from . import closed_forms
-from .access import Invalid, KeyPath, check_kind, close, equal, field, is_number, show
+from .access import TOLERANCE, Invalid, KeyPath, check_kind, close, equal, field, is_number, show
 
 _RECORD_FIELDS: dict[str, tuple[str, bool]] = {
     # key: (kind, may be null or absent)
@@ -95,6 +95,8 @@ def check_predictions(results: Mapping[str, Any], records: Sequence[Mapping[str,
             raise Invalid(where + ("metrics",), f"missing, but {len(gold)} of {source} carry gold labels")
         if name != "test":
             _check_suite_counts(section, rows, tested, index, where, full, source)
+            if full:
+                _check_verdicts(rows, labels, {r["id"]: r for r in by_suite.get("test", [])}, where)
 
 
 def _check_texts(dataset: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], source: str) -> None:
@@ -166,6 +168,37 @@ def _rate_counts(rate: Mapping[str, Any] | None) -> tuple[int, int] | None:
 def _passes(rows: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
     judged = [r["passed"] for r in rows if r.get("passed") is not None]
     return sum(judged), len(judged)
+
+
+def _check_verdicts(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
+                    split: Mapping[str, Mapping[str, Any]], where: KeyPath) -> None:
+    """Each case of a generated suite judged again from its own record: its source prediction is
+    the highest of its source probabilities, a source from the test split has that record's text
+    and probabilities, and ``passed`` is what its expectation gives (None for a no-op). An edited
+    verdict, expectation or source would otherwise move a pass rate with every count intact."""
+    from ..suite import TEST_TYPES, Expectation
+
+    for r in rows:
+        case = f"case {r['id']!r}"
+        source_probs = r.get("source_probs")
+        if source_probs is not None and r.get("source_pred") != labels[int(np.argmax(source_probs))]:
+            raise Invalid(where, f"{case}: source_pred is {show(r.get('source_pred'))} but the highest source "
+                                 f"probability is {labels[int(np.argmax(source_probs))]!r}")
+        origin = split.get(r.get("source_id"))
+        if origin is not None and r.get("source_text") is not None and (
+                r["source_text"] != origin["text"] or source_probs is None
+                or not np.allclose(source_probs, origin["probs"], rtol=0, atol=TOLERANCE)):
+            raise Invalid(where, f"{case}: its source text or probabilities differ from test case "
+                                 f"{r['source_id']!r}")
+        expectation = r.get("expectation") or {}
+        if expectation.get("kind") not in TEST_TYPES:
+            raise Invalid(where, f"{case}: expectation kind {show(expectation.get('kind'))} is not one of "
+                                 f"{', '.join(TEST_TYPES)}")
+        judged = None if r.get("no_op") else Expectation(
+            expectation["kind"], tuple(expectation.get("labels") or ()), tuple(expectation.get("avoid") or ()),
+            bool(expectation.get("avoid_source"))).check(r["pred"], r.get("label"), r.get("source_pred"))
+        if r.get("passed") != judged:
+            raise Invalid(where, f"{case}: passed is {show(r.get('passed'))} but its expectation gives {show(judged)}")
 
 
 def _check_suite_counts(section: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],

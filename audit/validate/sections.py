@@ -150,6 +150,8 @@ def _check_gaps(section: Mapping[str, Any], where: KeyPath) -> None:
         if accuracy is not None and abs(accuracy * n - round(accuracy * n)) > 1e-6 * max(n, 1):
             raise Invalid(gw + ("accuracy", "value"), f"{accuracy!r} is not a whole number of n = {n} cases")
         field(field(group, gw, "macro_f1", "map"), gw + ("macro_f1",), "value", "prob", nullable=True)
+        for metric in ("accuracy", "macro_f1"):  # bootstrap intervals like the split's headline metrics
+            check_estimate(group[metric], gw + (metric,), inside=True)
         support = field(group, gw, "support", "map", optional=True)
         if support is not None:
             equal(sum(check_kind(v, "count", gw + ("support", k)) for k, v in support.items()), n,
