@@ -503,3 +503,18 @@ def test_reference_report_renders_in_chromium(reference_audit: tuple[Audit, Path
     section = _screenshot(browser, bias, tmp_path / "bias.png", tmp_path / "profile", 2400)
     assert _pixels(section, charts.LEVEL_COLOURS["fail"]) > 200  # significant shifts in the forest plots
     assert sum(n for n, rgb in section.getcolors(maxcolors=1 << 22) if min(rgb) < 240) > 0.1 * 1280 * 2400
+
+
+def test_the_report_and_card_run_writes_are_the_ones_the_commands_make(tiny_audit: Audit, tmp_path: Path) -> None:
+    """results.json keeps its keys sorted; run rendered from the document as built, in generation
+    order, so `report` and `card` on the written files ordered rule, feature and provenance rows
+    differently. Both now render the document as it reads back."""
+    from audit.reporting.outputs import CARD_FILE, REPORT_FILE, rebuild_card, rebuild_report, write_all
+    from audit.results import RESULTS_FILE
+
+    out = tmp_path / "out"
+    write_all(out, tiny_audit)
+    rebuild_report(out / RESULTS_FILE, tmp_path / "report.html")
+    rebuild_card(out / RESULTS_FILE, tmp_path / "card.md")
+    assert (tmp_path / "report.html").read_bytes() == (out / REPORT_FILE).read_bytes()
+    assert (tmp_path / "card.md").read_bytes() == (out / CARD_FILE).read_bytes()

@@ -6,6 +6,7 @@ rendered, so commands that render nothing stay light.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -38,6 +39,9 @@ def render_all(results: Mapping[str, Any], records: Sequence[Mapping[str, Any]] 
     from .chart_store import charts_kept_in
     from .report import render_report
 
+    # As results.json will read back (keys sorted), so the report and card written here are the
+    # ones the report and card commands make from the written files.
+    results = json.loads(dumps(results))
     with charts_kept_in(store):
         html = render_report(results, records, policy)
     return html, fill_card(results, read_card(card), dataset_id=dataset_id, policy=policy)
