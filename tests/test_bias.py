@@ -187,3 +187,48 @@ def test_n_sources_counts_distinct_source_texts() -> None:
     assert (cf["n"], cf["n_sources"]) == (6, 3)
     assert (cf["by_group"]["p"]["n"], cf["by_group"]["p"]["n_sources"]) == (3, 3)
     assert (cf["by_group"]["q"]["n"], cf["by_group"]["q"]["n_sources"]) == (2, 2)
+
+
+def _tested_bias() -> dict:
+    """A bias section's tests, built by the audit's own functions from seeded pairs."""
+    from audit.counterfactual import _correct, paired_tests
+
+    rng = np.random.default_rng(0)
+    pairs = []
+    for k in range(60):
+        source = rng.dirichlet(np.ones(len(LABELS)))
+        probs = np.clip(source + rng.normal(0.01 * (k % 2), 0.02, len(LABELS)), 1e-6, None)
+        pairs.append({"probs": (probs / probs.sum()).tolist(), "source_probs": source.tolist(), "meta": {
+            "attribute": "gender", "origin": "template", "source_group": "male", "group": "female"}})
+    tests, _ = paired_tests(pairs, LABELS, min_pairs=30)
+    _correct(tests, 0.05)
+    return {"attributes": {"gender": {"tests": tests}},
+            "correction": {"method": "holm", "alpha": 0.05, "n_tests": sum(t["p_value"] is not None for t in tests)}}
+
+
+@pytest.mark.parametrize("edit, needle", [
+    (lambda t: t.update(significant=not t["significant"]), "significant"),
+    (lambda t: t.update(p_adjusted=t["p_adjusted"] / 3 + 1e-3), "p_adjusted"),
+    (lambda t: t.update(p_value=t["p_value"] / 5), "p_adjusted"),  # the family's adjustment moves
+    (lambda t: t.update(ci_low=t["mean_diff"] + 1e-4), "lies outside its interval"),
+    (lambda t: t.update(mean_diff=t["mean_diff"] + 1e-6), "centre of its t-interval"),
+    (lambda t: t["sign_test"].update(n_pos=t["sign_test"]["n_pos"] + 1), "sign"),
+    (lambda t: t["sign_test"].update(p_value=0.5), "sign test of"),
+])
+def test_forged_paired_tests_are_refused(edit, needle: str) -> None:
+    from audit.validate.access import Invalid
+    from audit.validate.paired import check_paired_tests
+
+    bias = _tested_bias()
+    check_paired_tests(bias, ("bias",))  # as made: accepted
+    edit(bias["attributes"]["gender"]["tests"][1])
+    with pytest.raises(Invalid, match=needle):
+        check_paired_tests(bias, ("bias",))
+
+
+def test_sign_test_closed_form_is_scipys() -> None:
+    from audit.validate.closed_forms import sign_test_p
+
+    assert sign_test_p(0, 0) is None
+    for n_pos, n_neg in [(0, 1), (3, 9), (155, 196), (40, 40), (1, 300)]:
+        assert sign_test_p(n_pos, n_neg) == pytest.approx(stats.binomtest(n_pos, n_pos + n_neg).pvalue, rel=1e-12)

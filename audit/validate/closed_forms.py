@@ -41,3 +41,13 @@ def log_loss(probs: np.ndarray, y_true: np.ndarray) -> float:
     """Mean of ``-log p_gold``, probabilities clipped to ``[eps, 1 - eps]`` as scikit-learn does."""
     eps = np.finfo(np.float64).eps
     return float(-np.log(np.clip(probs[np.arange(len(probs)), y_true], eps, 1 - eps)).mean())
+
+
+def sign_test_p(n_pos: int, n_neg: int) -> float | None:
+    """Two-sided exact binomial test at 1/2 of ``n_pos`` positive among ``n_pos + n_neg`` non-zero
+    differences, ``min(1, 2 P(X <= min(n_pos, n_neg)))`` summed in integers, as
+    ``scipy.stats.binomtest(n_pos, n_pos + n_neg).pvalue`` gives it; None with no non-zero one."""
+    n = n_pos + n_neg
+    if n == 0:
+        return None
+    return min(1.0, sum(math.comb(n, k) for k in range(min(n_pos, n_neg) + 1)) / 2 ** (n - 1))

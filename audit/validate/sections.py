@@ -12,6 +12,7 @@ from ..results import SCHEMA_VERSION
 from ..metric_registry import GAP_METRICS
 from .access import TOLERANCE, Invalid, KeyPath, check_kind, close, equal, field
 from .figures import check_estimate, check_estimates, check_metrics, square_matrix
+from .paired import check_paired_tests
 
 _AUDIT_KEYS = ("attributes", "intersections")
 
@@ -43,6 +44,8 @@ def check_results(doc: Any) -> None:
     for where, audit in [(("bias",), doc.get("bias"))] + [(("suites", n, "extra"), s.get("extra"))
                                                           for n, s in suites.items()]:
         _check_audit(audit, where)
+    if isinstance(doc.get("bias"), dict):
+        check_paired_tests(doc["bias"], ("bias",))
     _check_discoveries(doc, labels)
 
 
