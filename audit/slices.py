@@ -193,9 +193,17 @@ def _check_side(entry: Any, at: KeyPath, names: Sequence[str], other: str) -> No
 def _check_tested(tested: Sequence[Any], where: KeyPath, alpha: float) -> None:
     """Each tested candidate, and its ``p_adjusted`` and ``significant`` recomputed with
     Benjamini-Hochberg over all the p-values."""
+    totals = set()
     for i, t in enumerate(tested):
         at = where + ("tested", i)
         _check_side(t, at, ("family", "name", "complement"), "complement_accuracy")
+        for key, rate in (("n", "accuracy"), ("n_complement", "complement_accuracy")):
+            if field(t, at, key, "count") != t[rate]["n"]:
+                raise Invalid(at + (key,), f"is {t[key]} but {rate}.n is {t[rate]['n']}")
+        totals.add(t["n"] + t["n_complement"])
+        if len(totals) > 1:
+            raise Invalid(at, f"splits {t['n'] + t['n_complement']} texts where another candidate splits "
+                              f"{min(totals - {t['n'] + t['n_complement']})}")
         for key in ("p_value", "p_adjusted"):
             field(t, at, key, "prob")
         field(t, at, "significant", "bool")

@@ -192,6 +192,7 @@ def with_slices(synthetic_run: Path) -> dict:
     (lambda s: s["significant"][0].update(examples=[{"id": "x", "label": "calm", "pred": "joy", "confidence": 1}]),
      "slices.significant.0.examples.0.label"),
     (lambda s: s.update(worst=None), "slices.worst"),
+    (lambda s: s["tested"][0].update(n=s["tested"][0]["n"] + 1), "slices.tested.0.n"),
 ])
 def test_edited_section_is_refused(with_slices: dict, edit, where: str) -> None:
     assert_section_refused(with_slices, "slices", edit, where)

@@ -107,6 +107,7 @@ RESULTS_EDITS = {
     "impossible group accuracy": (_set("bias.attributes.group.groups.a.accuracy.value", 0.86),
                                   "groups.a.accuracy.value: 0.86 is not a whole number of n = 80 cases"),
     "group support edited": (_set("bias.attributes.group.groups.a.support.joy", 99), "groups.a.support"),
+
     "group interval below its value": (_interval_below_value, "groups.a.macro_f1.value: "),
     # a rate's interval must be the Wilson interval of its counts
     "Wilson ci_high edited": (_set("suites.toy.pass_rate.ci_high", 0.99),
@@ -335,3 +336,27 @@ def test_a_key_twice_in_one_object_is_refused(name: str, old: str, new: str, syn
     assert len(err.splitlines()) == 1 and "duplicate name" in err
     with pytest.raises(ValueError, match="duplicate name 'a'"):
         parse_json('{"a": 1, "b": {"a": 2}, "a": 3}')
+
+
+def _sensitivity_below_one(doc: dict[str, Any]) -> None:
+    """A sensitivity accuracy moved, with an interval that still holds it."""
+    doc["label_issues"]["sensitivity"]["accuracy"].update(value=0.99, ci_low=0.98, ci_high=1.0)
+
+
+#: results.json edits that only the per-case records expose: (edit, what the error must contain).
+LABEL_ISSUE_EDITS = {
+    "given label": (_set("label_issues.issues.0.given_label", "surprise"),
+                    "label_issues.issues.0.given_label: is \"surprise\" but test case"),
+    "confidence": (_set("label_issues.issues.0.confidence", 0.5), "label_issues.issues.0.confidence"),
+    "sensitivity accuracy": (_sensitivity_below_one, "the test records without the flagged ones"),
+}
+
+
+@pytest.mark.parametrize("name", LABEL_ISSUE_EDITS)
+@pytest.mark.parametrize("command", ["report", "card", "gate"])
+def test_label_issues_against_the_records(name: str, command: str, synthetic_run: Path, baseline: Path,
+                                          tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit, needle = LABEL_ISSUE_EDITS[name]
+    results = _copy(synthetic_run, tmp_path)
+    _edit_results(results, edit)
+    assert_refused(capsys, _commands(results, baseline)[command], PREDICTIONS_FILE, needle)

@@ -93,6 +93,8 @@ def check_predictions(results: Mapping[str, Any], records: Sequence[Mapping[str,
                 _check_calibration_from(calib, gold, index, where + ("metrics", "calibration"))
         elif gold and name == "test":
             raise Invalid(where + ("metrics",), f"missing, but {len(gold)} of {source} carry gold labels")
+        if name == "test" and full and results.get("label_issues") is not None:
+            _check_label_issues(results["label_issues"], rows, index)
         if name != "test":
             _check_suite_counts(section, rows, tested, index, where, full, source)
             if full:
@@ -168,6 +170,37 @@ def _rate_counts(rate: Mapping[str, Any] | None) -> tuple[int, int] | None:
 def _passes(rows: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
     judged = [r["passed"] for r in rows if r.get("passed") is not None]
     return sum(judged), len(judged)
+
+
+def _check_label_issues(section: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
+                        index: Mapping[str, int]) -> None:
+    """Each suspected label error against its test record (given label the record's gold label,
+    suggested label its prediction, confidence its highest probability, label quality its
+    probability of the given label, the probabilities made to sum to 1 as the search does), and the sensitivity analysis's metrics recomputed from the
+    records without the flagged ones."""
+    from ..metric_registry import headline_metrics
+
+    where = ("label_issues",)
+    by_id = {r["id"]: r for r in rows}
+    for i, issue in enumerate(section["issues"]):
+        at, record = where + ("issues", i), by_id.get(issue["id"])
+        if record is None or record.get("label") is None:
+            raise Invalid(at + ("id",), f"{issue['id']!r} is not a labelled test case")
+        probs = np.asarray(record["probs"], dtype=np.float64)
+        probs = probs / probs.sum()  # as the search reads them: rows made to sum to 1
+        for key, value in (("given_label", record["label"]), ("suggested_label", record["pred"])):
+            equal(issue[key], value, at + (key,), f"test case {issue['id']!r}")
+        close(issue["confidence"], float(probs.max()), at + ("confidence",), f"test case {issue['id']!r}")
+        close(issue["label_quality"], float(probs[index[record["label"]]]), at + ("label_quality",),
+              f"test case {issue['id']!r}")
+    sensitivity = section.get("sensitivity")
+    if sensitivity is not None:
+        flagged = {issue["id"] for issue in section["issues"]}
+        cm = _confusion([r for r in rows if r.get("label") is not None and r["id"] not in flagged],
+                        index, "label", "pred")
+        for name, declared in headline_metrics().items():
+            close(sensitivity[name]["value"], float(declared.confusion(cm)), where + ("sensitivity", name, "value"),
+                  "the test records without the flagged ones")
 
 
 def _check_verdicts(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
