@@ -162,14 +162,31 @@ def test_the_valid_run_is_accepted_by_every_reader(synthetic_run: Path, baseline
         assert main(argv) == 0, name
 
 
-@pytest.mark.parametrize("name", RESULTS_EDITS)
+def _sensitivity_below_one(doc: dict[str, Any]) -> None:
+    """A sensitivity accuracy moved, with an interval that still holds it."""
+    doc["label_issues"]["sensitivity"]["accuracy"].update(value=0.99, ci_low=0.98, ci_high=1.0)
+
+
+#: results.json edits that only the per-case records expose: (edit, what the error must contain).
+LABEL_ISSUE_EDITS = {
+    "given label": (_set("label_issues.issues.0.given_label", "surprise"),
+                    "label_issues.issues.0.given_label: is \"surprise\" but test case"),
+    "confidence": (_set("label_issues.issues.0.confidence", 0.5), "label_issues.issues.0.confidence"),
+    "sensitivity accuracy": (_sensitivity_below_one, "the test records without the flagged ones"),
+}
+
+
+
+@pytest.mark.parametrize("name", [*RESULTS_EDITS, *LABEL_ISSUE_EDITS])
 @pytest.mark.parametrize("command", ["report", "card", "gate"])
 def test_edited_results_are_refused_by_every_reader(name: str, command: str, synthetic_run: Path, baseline: Path,
                                                     tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit, needle = RESULTS_EDITS[name]
+    """The error names results.json, or predictions.jsonl where only the records expose the edit."""
+    edit, needle = {**RESULTS_EDITS, **LABEL_ISSUE_EDITS}[name]
     results = _copy(synthetic_run, tmp_path)
     _edit_results(results, edit)
-    assert_refused(capsys, _commands(results, baseline)[command], str(results), needle)
+    named = PREDICTIONS_FILE if name in LABEL_ISSUE_EDITS else str(results)
+    assert_refused(capsys, _commands(results, baseline)[command], named, needle)
 
 
 def test_lowered_macro_f1_is_refused_by_the_gate_not_judged_a_regression(
@@ -337,26 +354,3 @@ def test_a_key_twice_in_one_object_is_refused(name: str, old: str, new: str, syn
     with pytest.raises(ValueError, match="duplicate name 'a'"):
         parse_json('{"a": 1, "b": {"a": 2}, "a": 3}')
 
-
-def _sensitivity_below_one(doc: dict[str, Any]) -> None:
-    """A sensitivity accuracy moved, with an interval that still holds it."""
-    doc["label_issues"]["sensitivity"]["accuracy"].update(value=0.99, ci_low=0.98, ci_high=1.0)
-
-
-#: results.json edits that only the per-case records expose: (edit, what the error must contain).
-LABEL_ISSUE_EDITS = {
-    "given label": (_set("label_issues.issues.0.given_label", "surprise"),
-                    "label_issues.issues.0.given_label: is \"surprise\" but test case"),
-    "confidence": (_set("label_issues.issues.0.confidence", 0.5), "label_issues.issues.0.confidence"),
-    "sensitivity accuracy": (_sensitivity_below_one, "the test records without the flagged ones"),
-}
-
-
-@pytest.mark.parametrize("name", LABEL_ISSUE_EDITS)
-@pytest.mark.parametrize("command", ["report", "card", "gate"])
-def test_label_issues_against_the_records(name: str, command: str, synthetic_run: Path, baseline: Path,
-                                          tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit, needle = LABEL_ISSUE_EDITS[name]
-    results = _copy(synthetic_run, tmp_path)
-    _edit_results(results, edit)
-    assert_refused(capsys, _commands(results, baseline)[command], PREDICTIONS_FILE, needle)
