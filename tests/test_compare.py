@@ -21,7 +21,7 @@ from audit.results import PREDICTIONS_FILE, RESULTS_FILE, write_outputs
 from audit.runner import evaluate
 
 from conftest import LABELS
-from test_gate import _shift_logit
+from test_gate import _drop_first_test_case, _shift_logit
 
 
 def _records(results: Path) -> list[dict]:
@@ -168,12 +168,7 @@ def test_other_label_order_is_refused(synthetic_run: Path, tmp_path: Path, capsy
 
 def test_other_case_ids_are_refused(synthetic_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     shutil.copytree(synthetic_run.parent, tmp_path / "other")
-    predictions = tmp_path / "other" / PREDICTIONS_FILE
-    predictions.write_text(predictions.read_text().replace('"id": "test-0"', '"id": "test-x"'))
-    results = tmp_path / "other" / RESULTS_FILE  # without the texts' hash (a 1.1 file), which would refuse it first
-    doc = json.loads(results.read_text())
-    del doc["dataset"]["texts_sha256"]
-    results.write_text(json.dumps(doc))
+    _drop_first_test_case(tmp_path / "other")
     assert main(["compare", str(synthetic_run), str(tmp_path / "other")]) == 2
     err = capsys.readouterr().err.strip()
     assert "case ids differ" in err and len(err.splitlines()) == 1

@@ -312,10 +312,17 @@ def test_unknown_override_and_new_suite_are_noted(runs: dict[str, Path], tmp_pat
 # --- cannot compare: exit 2 -------------------------------------------------------------------
 
 def _drop_first_test_case(folder: Path) -> None:
-    """A renamed case in a file without the texts' hash (a 1.1 file), which would refuse it first."""
+    """A renamed case, wherever the run names it (its record, its label issue), in a file without
+    the texts' hash (a 1.1 file), which would refuse it first: a run consistent in itself whose
+    case ids are not the baseline's."""
     preds = folder / PREDICTIONS_FILE
     preds.write_text(preds.read_text().replace('"id": "test-0"', '"id": "test-9999"', 1))
-    _edit_json(folder / RESULTS_FILE, lambda d: d["dataset"].pop("texts_sha256"))
+
+    def rename(doc: dict) -> None:
+        doc["dataset"].pop("texts_sha256")
+        for issue in (doc.get("label_issues") or {}).get("issues", []):
+            issue["id"] = "test-9999" if issue["id"] == "test-0" else issue["id"]
+    _edit_json(folder / RESULTS_FILE, rename)
 
 
 def _remove_class_f1(folder: Path) -> None:
