@@ -95,7 +95,8 @@ def write_texts_atomic(files: Mapping[Path, str | Iterable[str]]) -> None:
 
 def output_texts(out_dir: Path, results: Mapping[str, Any],
                  records: Iterable[Mapping[str, Any]]) -> dict[Path, str | Iterator[str]]:
-    """``predictions.jsonl`` (its lines, made as they are written) and ``results.json``, by path."""
+    """``predictions.jsonl`` and ``results.json``, by path: the predictions as an iterator of their
+    lines, made as they are written, so the mapping serves one write (:func:`write_texts_atomic`)."""
     lines = (json.dumps(r, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n" for r in records)
     return {out_dir / PREDICTIONS_FILE: lines, out_dir / RESULTS_FILE: dumps(results)}
 

@@ -167,8 +167,19 @@ def _sensitivity_below_one(doc: dict[str, Any]) -> None:
     doc["label_issues"]["sensitivity"]["accuracy"].update(value=0.99, ci_low=0.98, ci_high=1.0)
 
 
+def _more_scored(doc: dict[str, Any]) -> None:
+    """Ten more texts scored for label issues, every figure that counts them moved to agree."""
+    from audit.metrics import rate_with_ci
+
+    section = doc["label_issues"]
+    section["n_scored"] += 10
+    section["rate"] = rate_with_ci(section["n"], section["n_scored"])
+    section["sensitivity"]["n"] += 10
+
+
 #: results.json edits that only the per-case records expose: (edit, what the error must contain).
 LABEL_ISSUE_EDITS = {
+    "more texts scored": (_more_scored, "label_issues.n_scored: is "),
     "given label": (_set("label_issues.issues.0.given_label", "surprise"),
                     "label_issues.issues.0.given_label: is \"surprise\" but test case"),
     "confidence": (_set("label_issues.issues.0.confidence", 0.5), "label_issues.issues.0.confidence"),

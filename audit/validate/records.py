@@ -182,6 +182,9 @@ def _check_label_issues(section: Mapping[str, Any], rows: Sequence[Mapping[str, 
 
     where = ("label_issues",)
     by_id = {r["id"]: r for r in rows}
+    if not section.get("skipped"):
+        equal(section["n_scored"], sum(r.get("label") is not None for r in rows), where + ("n_scored",),
+              "the labelled test records")
     for i, issue in enumerate(section["issues"]):
         at, record = where + ("issues", i), by_id.get(issue["id"])
         if record is None or record.get("label") is None:
@@ -198,6 +201,7 @@ def _check_label_issues(section: Mapping[str, Any], rows: Sequence[Mapping[str, 
         flagged = {issue["id"] for issue in section["issues"]}
         cm = _confusion([r for r in rows if r.get("label") is not None and r["id"] not in flagged],
                         index, "label", "pred")
+        equal(sensitivity["n"], int(cm.sum()), where + ("sensitivity", "n"), "the test records without the flagged ones")
         for name, declared in headline_metrics().items():
             close(sensitivity[name]["value"], float(declared.confusion(cm)), where + ("sensitivity", name, "value"),
                   "the test records without the flagged ones")
