@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ from audit.suite import SourceData, cases_hash, generate, load_spec, score_suite
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "suites" / "data"
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
-SPEC = load_spec(ROOT / "suites" / "identity.yaml")
+SHIPPED = load_spec(ROOT / "suites" / "identity.yaml")
+#: The shipped declaration with every attribute's swaps of test texts, gender's included.
+SPEC = replace(SHIPPED, params={**SHIPPED.params, "text_swaps": ["gender", "race", "religion", "nationality"]})
 
 
 def _yaml(name: str) -> dict:
@@ -72,7 +75,6 @@ def _term(attribute: str, target: str) -> TermSwap:
     ("he made himself a cup of tea", "she made herself a cup of tea"),
     ("my mum and my brother", "my dad and my sister"),
     ("i miss my boyfriend hes gone", "i miss my girlfriend shes gone"),
-    ("the men and women of the kingdom", "the women and men of the kingdom"),
     ("He's my Dad", "She's my Mom"),
     ("HE IS HERE", "SHE IS HERE"),
     ("i met mr smith and he was kind", "i met mrs smith and she was kind"),
@@ -156,6 +158,18 @@ def test_his_is_determiner_or_pronoun(before: str, after: str) -> None:
     ("a tribute to carole king", "name next to a gendered word"),   # a title next to an unseen word
     ("i loved that ellie never felt insulted when he teased her", "name not swapped"),
     ("i feel bad because sam said he would come", "name not swapped"),
+    # a reviewer's census of the swapped test texts, one class each:
+    ("the men and women of the kingdom", "both genders coordinated"),   # swapped, only reordered
+    ("i feel for men women and children there", "both genders coordinated"),
+    ("every mum and dad i know feels proud", "both genders coordinated"),
+    ("men feel unloved if the house is messy", "generic men or women"),
+    ("i feel judgmental of particular men", "generic men or women"),
+    ("many women say they feel unloved", "generic men or women"),
+    ("he is a terrific actor and i feel proud", "public figure"),
+    ("the president said he felt hopeful", "public figure"),
+    ("im a big guy and i feel ashamed", "fixed phrase"),
+    ("she wore her naughty school girl outfit", "fixed phrase"),
+    ("i bought earrings for the bridesmaids and felt happy", "unpaired word"),
 ])
 def test_fixed_phrases_and_names_skip_the_whole_text(text: str, reason: str) -> None:
     assert _skip(text) == reason
@@ -228,7 +242,6 @@ def test_you_guys_addresses_anyone() -> None:
     ("i miss my mums cooking", "i miss my dads cooking"),
     ("my granny is coming", "my grandpa is coming"),
     ("like an eager schoolboy", "like an eager schoolgirl"),
-    ("the actors were great", "the actresses were great"),
 ])
 def test_colloquial_and_family_nouns_are_swapped(before: str, after: str) -> None:
     assert _swap(before) == after
@@ -811,7 +824,7 @@ def test_reference_split_coverage(emotion_data: Path) -> None:
     rows = [line.rsplit(";", 1) for line in (emotion_data / "test.txt").read_text(encoding="utf-8").splitlines()[1:]]
     source = SourceData([f"test-{i}" for i in range(len(rows))], [r[0] for r in rows], [r[1] for r in rows])
     suite = generate(SPEC, source, LABELS, seed=0)
-    assert suite.coverage["gender_swap"]["n_changed"] > 200 and suite.coverage["gender_swap"]["n_skipped"] > 20
+    assert suite.coverage["gender_swap"]["n_changed"] >= 200 and suite.coverage["gender_swap"]["n_skipped"] > 40
     derived = [c for c in suite.cases if c.meta["origin"] == "test"]
     assert all(c.text != c.source_text for c in derived)
     # the broken outputs of earlier versions are gone
@@ -824,3 +837,29 @@ def test_reference_split_coverage(emotion_data: Path) -> None:
                 or (c.meta["attribute"] == "nationality" and "drama secret garden" in c.text)
                 or ("this guy" in c.text and "she never knew" in c.text)]
     assert "identity:gender_swap:test-1729" in {c.id for c in derived}  # now swapped whole: "this girl"
+    # nor those of the census of the swapped test texts: a coordinated pair only reordered, a
+    # generic claim about men or women, a public figure, an idiom, a wedding role
+    skipped = {f"identity:gender_swap:test-{i}" for i in (71, 453, 569, 914, 1050, 1086, 1286, 1604, 1978)}
+    assert not skipped & {c.id for c in derived}
+
+
+def test_coordination_and_specifiers_that_still_swap() -> None:
+    """The new skips leave possessives, objects and particular men or women alone."""
+    assert _swap("he loves his wife") == "she loves her husband"
+    assert _swap("he gave her his jacket") == "she gave him her jacket"
+    assert _swap("the men at work made me feel small") == "the women at work made me feel small"
+    assert _swap("working right now guys") is None  # "guys" last addresses the readers: nothing to swap
+
+
+def test_the_shipped_suite_swaps_no_gender_in_test_texts_and_names_unknown_attributes() -> None:
+    """Gender swaps of test texts failed review (real people, characters, lyrics, gender-role
+    claims): the shipped declaration leaves them out; the gender templates stay."""
+    source = _source("he said she was happy", "i love being a christian", "i feel proud to be american")
+    shipped = generate(SHIPPED, source, LABELS, seed=0)
+    assert not [c for c in shipped.cases if c.rule == "gender_swap"]
+    assert [c for c in shipped.cases if c.rule.startswith("religion_to_")]
+    assert any(c.meta["attribute"] == "gender" for c in shipped.cases if c.meta["origin"] == "template")
+    assert [c for c in generate(SPEC, source, LABELS, seed=0).cases if c.rule == "gender_swap"]
+    wrong = replace(SHIPPED, params={**SHIPPED.params, "text_swaps": ["gender", "caste"]})
+    with pytest.raises(AuditError, match="params.text_swaps names 'caste'"):
+        generate(wrong, source, LABELS, seed=0)

@@ -99,7 +99,8 @@ def _read(ctx: SuiteContext, param: str) -> dict[str, Any]:
 
 
 #: The ``params`` a suite declaration may give this generator, with their types.
-PARAMS: dict[str, type] = {"gender_words": str, "names": str, "groups": str, "templates": str, "words": str}
+PARAMS: dict[str, type] = {"gender_words": str, "names": str, "groups": str, "templates": str, "words": str,
+                           "text_swaps": list}
 #: Columns of the word-use table (``params.words``).
 WORD_COLUMNS = ("word", "after_determiner", "after_object", "after_modal", "after_feel", "dictionary")
 
@@ -115,6 +116,19 @@ def _expectation(_rule: Perturbation, _text: str, _label: str | None, result: Pe
     """INV, or ``None`` (skip the text, counted in coverage) when the swap says why it cannot be
     trusted (``meta["skip"]``)."""
     return None if "skip" in result.meta else INV
+
+
+def _chosen(ctx: SuiteContext, rules: Sequence[IdentitySwap]) -> list[IdentitySwap]:
+    """The swaps of the attributes ``params.text_swaps`` names (default: every attribute). A
+    declaration may leave an attribute's swaps of test texts out where review finds too many of
+    them invalid; its template cases stay."""
+    attributes = list(dict.fromkeys(rule.attribute for rule in rules))
+    chosen = ctx.spec.params.get("text_swaps", attributes)
+    unknown = [a for a in chosen if a not in attributes]
+    if unknown:
+        raise AuditError(f"suite {ctx.spec.name!r}: params.text_swaps names {unknown[0]!r} "
+                         f"(known: {', '.join(attributes)})")
+    return [rule for rule in rules if rule.attribute in chosen]
 
 
 def generate(ctx: SuiteContext) -> GeneratedSuite:
@@ -134,7 +148,7 @@ def generate(ctx: SuiteContext) -> GeneratedSuite:
                    **{t.attribute: frame_person_sets(t, templates_raw["group_frames"]) for t in tables}}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AuditError(f"suite {ctx.spec.name!r}: malformed identity data: {exc!r}") from exc
-    derived = derive_cases(ctx.spec.name, ctx.source, rules, _expectation, ctx.seed, keep_label=True)
+    derived = derive_cases(ctx.spec.name, ctx.source, _chosen(ctx, rules), _expectation, ctx.seed, keep_label=True)
     cases = [replace(c, meta={**c.meta, "pair": f"{c.rule}:{c.source_id}"}) for c in derived.cases]
     cases += template_cases(ctx.spec.name, designs, templates, words, ctx.labels, ctx.seed)
     return GeneratedSuite(cases=cases, coverage=derived.coverage, n_candidates=derived.n_candidates)

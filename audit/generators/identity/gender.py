@@ -32,6 +32,13 @@ _ADDRESSEES = frozenset("i you he she we they it me him her us them yeah yes no 
 #: Auxiliaries that, with a pronoun after them, make "man"/"boy" before them an interjection ("boy
 #: did they feel weird", "man was i tired").
 _INVERTED = PRIMARY_AUXILIARIES | {"can", "could", "will", "would"}
+#: Words that coordinate two gendered words ("men and women", "mum or dad", "boys n girls").
+_COORDINATORS = frozenset("and or n nor".split())
+#: Plural nouns that, without a specifier before them, speak of a sex as a whole.
+_GENERIC = frozenset("men women".split())
+#: Words before "men"/"women" that make them particular people ("the men", "my women", "two men");
+#: a quantifier does not ("many women say they feel unloved if ..." is still a claim about women).
+_SPECIFIERS = frozenset("the these those my our your his her their its two three four five six".split())
 
 
 def _gender_tables(pairs: Sequence[Sequence[str]]) -> tuple[dict[str, str], dict[str, str]]:
@@ -63,13 +70,50 @@ class GenderSwap(IdentitySwap):
         self.fixed_phrases = phrases(raw["fixed_phrases"])
         self.neutral = phrases(raw["neutral_phrases"])
         self.contractions = frozenset(raw["contractions"])
+        self.public_figures = frozenset(raw["public_figure_words"])
 
     def gendered(self, word: str | None) -> bool:
         return word in self.to_female or word in self.to_male
 
     def neutral_at(self, tokens: Tokens, i: int) -> bool:
-        """Whether the word at ``i`` ends a phrase that addresses anyone ("you guys", "hey guys")."""
-        return any(i + 1 >= len(p) and tokens.words[i + 1 - len(p):i + 1] == p for p in self.neutral)
+        """Whether the word at ``i`` addresses anyone: it ends a phrase that does ("you guys", "hey
+        guys"), or it is "guys" last in the text ("working right now guys")."""
+        return (any(i + 1 >= len(p) and tokens.words[i + 1 - len(p):i + 1] == p for p in self.neutral)
+                or (tokens.words[i] == "guys" and i == len(tokens.words) - 1))
+
+    def gender_of(self, tokens: Tokens, i: int) -> str | None:
+        """``male`` or ``female`` for a swappable gendered word at ``i``, else None."""
+        word = tokens.at(i)
+        if word is None or not self.swappable(tokens, i):
+            return None
+        return "male" if word in self.to_female else "female"
+
+    def _coordinated(self, tokens: Tokens) -> bool:
+        """Whether two gendered words of opposite gender are coordinated ("men and women", "mum
+        and dad", "men women and children"): the swap only reorders them, so no one's gender
+        changes and the text is no counterfactual (and a fixed order, "men women and children",
+        reads wrong reversed)."""
+        for i in range(len(tokens.words)):
+            gender = self.gender_of(tokens, i)
+            if gender is None:
+                continue
+            if tokens.at(i + 1) in _COORDINATORS:
+                j = i + 2
+            elif tokens.words[i] in GENDERED_PRONOUNS or tokens.at(i + 1) in GENDERED_PRONOUNS:
+                continue  # "his wife", "gave her his jacket": a possessive or an object, no list
+            else:
+                j = i + 1  # a list written without its comma: "men women and children"
+            if self.gender_of(tokens, j) not in (None, gender):
+                return True
+        return False
+
+    def _generic(self, tokens: Tokens) -> bool:
+        """Whether "men" or "women" speaks of a sex as a whole (no determiner, possessive or
+        number before it: "men feel unloved if ...", "many women say", "judgmental of particular
+        men"): such a
+        claim rests on gender roles, and swapped it may be implausible or move the blame."""
+        return any(w in _GENERIC and (i == 0 or tokens.words[i - 1] not in _SPECIFIERS)
+                   for i, w in enumerate(tokens.words))
 
     def swappable(self, tokens: Tokens, i: int) -> bool:
         """Whether the word at ``i`` is a gendered word that says a person's gender: not one that
@@ -137,7 +181,9 @@ class GenderSwap(IdentitySwap):
 
     def skip_reason(self, tokens: Tokens) -> str | None:
         """Why the text's gendered words are not only a person's gender, if they are not: a fixed
-        phrase ("ice queen"), anatomy, a deity with a pronoun, words of worship with a male pronoun
+        phrase ("ice queen"), two genders coordinated (:meth:`_coordinated`), men or women as a
+        whole (:meth:`_generic`), a word that may make the person a public figure ("actor",
+        "politician": their gender is a fact about a real person), anatomy, a deity with a pronoun, words of worship with a male pronoun
         that may be God's (:meth:`_worship`), a gendered word without a
         counterpart ("mothering"), an interjection or form of address ("man i am tired", "my
         brother man"), a gendered word next to a name ("uncle bob", "my brother david") or a title
@@ -150,6 +196,9 @@ class GenderSwap(IdentitySwap):
         pronoun = any(w in GENDERED_PRONOUNS for w in words)
         checks = (
             ("fixed phrase", has_phrase(words, self.fixed_phrases)),
+            ("both genders coordinated", self._coordinated(tokens)),
+            ("generic men or women", self._generic(tokens)),
+            ("public figure", any(w in self.public_figures for w in words)),
             ("anatomy", any(w in self.anatomy for w in words)),
             ("deity", pronoun and any(w in self.deities for w in words)),
             ("worship", self._worship(tokens)),
