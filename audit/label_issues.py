@@ -99,6 +99,13 @@ def flag(gold: np.ndarray, probs: np.ndarray, labels: Sequence[str]) -> tuple[np
     return np.asarray(ranked, dtype=np.int64), list(dict.fromkeys(notes))
 
 
+def as_searched(probs: np.ndarray) -> np.ndarray:
+    """Probability rows as the search reads them, each made to sum to 1: cleanlab wants that, and
+    a classifier's softmax is only so up to float rounding (readers recheck the stored figures
+    the same way)."""
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
 def find_label_issues(ids: Sequence[str], gold: Sequence[int | None], probs: np.ndarray, labels: Sequence[str],
                       *, seed: int = 0, n_resamples: int = 1000) -> dict[str, Any]:
     """The ``label_issues`` section for one split: ``gold`` class indices into ``labels`` (None
@@ -109,9 +116,7 @@ def find_label_issues(ids: Sequence[str], gold: Sequence[int | None], probs: np.
         return skipped(f"fewer than {MIN_TEXTS} labelled texts ({int(labelled.sum())})")
     rows = np.flatnonzero(labelled)
     y = np.array([gold[i] for i in rows], dtype=np.int64)
-    p = np.asarray(probs, dtype=np.float64)[rows]
-    # cleanlab wants rows summing to 1; a classifier's softmax is only so up to float rounding.
-    p = p / p.sum(axis=1, keepdims=True)
+    p = as_searched(np.asarray(probs, dtype=np.float64)[rows])
     ranked, notes = flag(y, p, labels)
     issues = [{"id": ids[rows[i]], "given_label": labels[y[i]], "suggested_label": labels[int(p[i].argmax())],
                "confidence": float(p[i].max()), "label_quality": float(p[i, y[i]])} for i in ranked]

@@ -68,6 +68,12 @@ class Expectation:
             return None
         return pred not in self.avoid and not (self.avoid_source and pred == source_pred)
 
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> Expectation:
+        """The expectation :meth:`to_json` wrote."""
+        return cls(value["kind"], tuple(value.get("labels", ())), tuple(value.get("avoid", ())),
+                   bool(value.get("avoid_source", False)))
+
     def to_json(self) -> dict[str, Any]:
         """Compact JSON form for ``predictions.jsonl`` (empty fields left out)."""
         out: dict[str, Any] = {"kind": self.kind}

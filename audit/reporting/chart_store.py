@@ -57,8 +57,15 @@ def _key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None
     """sha256 of the chart's name, arguments, code and matplotlib version; None (draw, keep
     nothing) when an argument is not plain JSON, which a ``str()`` could abbreviate."""
     try:
-        text = json.dumps({"chart": name, "args": args, "kwargs": kwargs, "code": package_fingerprint(),
-                           "versions": installed_versions(("matplotlib",))}, sort_keys=True, ensure_ascii=False)
+        text = json.dumps({"chart": name, "args": args, "kwargs": kwargs, **_drawn_by()},
+                          sort_keys=True, ensure_ascii=False)
     except (TypeError, ValueError):
         return None
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.cache
+def _drawn_by() -> dict[str, Any]:
+    """What draws every chart, the same for a whole process: this package's source and the
+    matplotlib version (read once, not once a chart)."""
+    return {"code": package_fingerprint(), "versions": installed_versions(("matplotlib",))}

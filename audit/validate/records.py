@@ -68,6 +68,7 @@ def check_predictions(results: Mapping[str, Any], records: Sequence[Mapping[str,
         if record["suite"] not in suites:
             raise Invalid((), f"record {number}: suite {record['suite']!r} is not in the results")
         by_suite.setdefault(record["suite"], []).append(record)
+    split = {r["id"]: r for r in by_suite.get("test", [])}
     for name, section in suites.items():
         rows = by_suite.get(name, [])
         where = ("suites", name)
@@ -94,11 +95,11 @@ def check_predictions(results: Mapping[str, Any], records: Sequence[Mapping[str,
         elif gold and name == "test":
             raise Invalid(where + ("metrics",), f"missing, but {len(gold)} of {source} carry gold labels")
         if name == "test" and full and results.get("label_issues") is not None:
-            _check_label_issues(results["label_issues"], rows, index)
+            _check_label_issues(results["label_issues"], split, index)
         if name != "test":
             _check_suite_counts(section, rows, tested, index, where, full, source)
             if full:
-                _check_verdicts(rows, labels, {r["id"]: r for r in by_suite.get("test", [])}, where)
+                _check_verdicts(rows, labels, split, where)
 
 
 def _check_texts(dataset: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], source: str) -> None:
@@ -172,25 +173,24 @@ def _passes(rows: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
     return sum(judged), len(judged)
 
 
-def _check_label_issues(section: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
+def _check_label_issues(section: Mapping[str, Any], split: Mapping[str, Mapping[str, Any]],
                         index: Mapping[str, int]) -> None:
     """Each suspected label error against its test record (given label the record's gold label,
     suggested label its prediction, confidence its highest probability, label quality its
-    probability of the given label, the probabilities made to sum to 1 as the search does), and the sensitivity analysis's metrics recomputed from the
-    records without the flagged ones."""
+    probability of the given label, read as the search reads them: :func:`audit.label_issues.as_searched`),
+    and the sensitivity analysis's metrics recomputed from the records without the flagged ones."""
+    from ..label_issues import as_searched
     from ..metric_registry import headline_metrics
 
     where = ("label_issues",)
-    by_id = {r["id"]: r for r in rows}
     if not section.get("skipped"):
-        equal(section["n_scored"], sum(r.get("label") is not None for r in rows), where + ("n_scored",),
+        equal(section["n_scored"], sum(r.get("label") is not None for r in split.values()), where + ("n_scored",),
               "the labelled test records")
     for i, issue in enumerate(section["issues"]):
-        at, record = where + ("issues", i), by_id.get(issue["id"])
+        at, record = where + ("issues", i), split.get(issue["id"])
         if record is None or record.get("label") is None:
             raise Invalid(at + ("id",), f"{issue['id']!r} is not a labelled test case")
-        probs = np.asarray(record["probs"], dtype=np.float64)
-        probs = probs / probs.sum()  # as the search reads them: rows made to sum to 1
+        probs = as_searched(np.asarray([record["probs"]], dtype=np.float64))[0]
         for key, value in (("given_label", record["label"]), ("suggested_label", record["pred"])):
             equal(issue[key], value, at + (key,), f"test case {issue['id']!r}")
         close(issue["confidence"], float(probs.max()), at + ("confidence",), f"test case {issue['id']!r}")
@@ -199,7 +199,7 @@ def _check_label_issues(section: Mapping[str, Any], rows: Sequence[Mapping[str, 
     sensitivity = section.get("sensitivity")
     if sensitivity is not None:
         flagged = {issue["id"] for issue in section["issues"]}
-        cm = _confusion([r for r in rows if r.get("label") is not None and r["id"] not in flagged],
+        cm = _confusion([r for r in split.values() if r.get("label") is not None and r["id"] not in flagged],
                         index, "label", "pred")
         equal(sensitivity["n"], int(cm.sum()), where + ("sensitivity", "n"), "the test records without the flagged ones")
         for name, declared in headline_metrics().items():
@@ -231,9 +231,8 @@ def _check_verdicts(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
         if expectation.get("kind") not in TEST_TYPES:
             raise Invalid(where, f"{case}: expectation kind {show(expectation.get('kind'))} is not one of "
                                  f"{', '.join(TEST_TYPES)}")
-        judged = None if r.get("no_op") else Expectation(
-            expectation["kind"], tuple(expectation.get("labels") or ()), tuple(expectation.get("avoid") or ()),
-            bool(expectation.get("avoid_source"))).check(r["pred"], r.get("label"), r.get("source_pred"))
+        judged = None if r.get("no_op") else Expectation.from_json(expectation).check(
+            r["pred"], r.get("label"), r.get("source_pred"))
         if r.get("passed") != judged:
             raise Invalid(where, f"{case}: passed is {show(r.get('passed'))} but its expectation gives {show(judged)}")
 

@@ -247,9 +247,7 @@ class GenderSwap(IdentitySwap):
         counts = {"male": 0, "female": 0}
         for i, word in enumerate(tokens.words):
             group = self.names.group_of(word)
-            swappable = self.swappable(tokens, i)
-            gender = ("male" if swappable and word in self.to_female else "female" if swappable and word in self.to_male
-                      else group.gender if group is not None else None)
+            gender = self.gender_of(tokens, i) or (group.gender if group is not None else None)
             if gender is not None:
                 counts[gender] += 1
         if counts["male"] == counts["female"]:
