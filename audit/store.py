@@ -274,9 +274,12 @@ def installed_versions(names: Iterable[str]) -> dict[str, str | None]:
     return versions
 
 
-def fingerprint(value: Any) -> str:
-    """sha256 of ``value``'s canonical JSON: the key of an entry that depends on ``value``."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+def fingerprint(value: Any, *, strict: bool = False) -> str:
+    """sha256 of ``value``'s canonical JSON: the key of an entry that depends on ``value``. A value
+    JSON has no form for is written as its ``str()``; with ``strict`` it raises ``TypeError``
+    instead (a ``str()`` may abbreviate, as NumPy's does for a long array)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=None if strict else str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def memoized(store: ArtifactStore | None, kind: str, key: str | None, make: Callable[[], Any],

@@ -11,15 +11,13 @@ in its cache folder's ``artifacts.sqlite``; ``report`` and ``card``, which have 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Callable, Iterator, TypeVar
 
 from markupsafe import Markup
 
-from ..store import ArtifactStore, installed_versions, memoized, package_fingerprint
+from ..store import ArtifactStore, fingerprint, installed_versions, memoized, package_fingerprint
 
 CHARTS = "chart"
 _STORE: ContextVar[ArtifactStore | None] = ContextVar("chart_store", default=None)
@@ -57,11 +55,9 @@ def _key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None
     """sha256 of the chart's name, arguments, code and matplotlib version; None (draw, keep
     nothing) when an argument is not plain JSON, which a ``str()`` could abbreviate."""
     try:
-        text = json.dumps({"chart": name, "args": args, "kwargs": kwargs, **_drawn_by()},
-                          sort_keys=True, ensure_ascii=False)
+        return fingerprint({"chart": name, "args": args, "kwargs": kwargs, **_drawn_by()}, strict=True)
     except (TypeError, ValueError):
         return None
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @functools.cache
