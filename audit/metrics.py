@@ -208,20 +208,30 @@ def reliability_bins(probs: np.ndarray, y_true: np.ndarray, n_bins: int = ECE_BI
     """
     probs = np.asarray(probs, dtype=np.float64)
     y_true = np.asarray(y_true, dtype=np.int64)
-    n = len(probs)
     confidence = probs.max(axis=1)
     correct = probs.argmax(axis=1) == y_true
     bin_index = np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    masks = [bin_index == b for b in range(n_bins)]
+    count = np.array([mask.sum() for mask in masks], dtype=np.int64)
+    accuracy = np.array([correct[mask].mean() if mask.any() else np.nan for mask in masks])
+    conf = np.array([confidence[mask].mean() if mask.any() else np.nan for mask in masks])
+    return bin_rows(count, accuracy, conf, len(probs))
+
+
+def bin_rows(count: np.ndarray, accuracy: np.ndarray, confidence: np.ndarray,
+             n: int) -> tuple[float, list[dict[str, Any]]]:
+    """The ECE ``sum_b (n_b / n) |acc_b - conf_b|`` and the ``bins`` rows of ``results.json``
+    from each bin's count, accuracy and mean confidence (NaN in an empty bin)."""
+    n_bins = len(count)
     bins = []
     ece = 0.0
     for b in range(n_bins):
-        mask = bin_index == b
-        count = int(mask.sum())
-        acc = float(correct[mask].mean()) if count else None
-        conf = float(confidence[mask].mean()) if count else None
-        if count:
-            ece += count / n * abs(acc - conf)
-        bins.append({"lower": b / n_bins, "upper": (b + 1) / n_bins, "count": count,
+        filled = bool(count[b])
+        acc = float(accuracy[b]) if filled else None
+        conf = float(confidence[b]) if filled else None
+        if filled:
+            ece += int(count[b]) / n * abs(acc - conf)
+        bins.append({"lower": b / n_bins, "upper": (b + 1) / n_bins, "count": int(count[b]),
                      "accuracy": acc, "confidence": conf})
     return float(ece), bins
 
@@ -290,23 +300,33 @@ def classification_metrics(
         raise ValueError("classification_metrics needs at least one case")
     cm = confusion_counts(y_true, y_pred, k)
     boot = bootstrap_confusions(y_true, y_pred, k, n_resamples, seed) if n_resamples else None
-    out: dict[str, Any] = {"n": int(len(y_true))}
+    headline = {}
     for name, declared in headline_metrics().items():
         low = high = None
         if boot is not None:
             low, high = percentile_interval(declared.confusion(boot))
-        out[name] = {"value": declared.score(y_true, y_pred), "ci_low": low, "ci_high": high}
-    out["micro_f1"] = sklearn_metric("f1_score", average="micro", zero_division=0)(y_true, y_pred)
-    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=np.arange(k),
-                                                                     zero_division=0)
+        headline[name] = {"value": declared.score(y_true, y_pred), "ci_low": low, "ci_high": high}
+    micro = sklearn_metric("f1_score", average="micro", zero_division=0)(y_true, y_pred)
+    prf = precision_recall_fscore_support(y_true, y_pred, labels=np.arange(k), zero_division=0)
+    ci = {"method": "percentile bootstrap over cases", "level": CI_LEVEL, "resamples": int(n_resamples),
+          "seed": int(seed)}
+    return metrics_block(headline, micro, prf, cm, labels, ci, calibration(probs, y_true) if probs is not None else None)
+
+
+def metrics_block(headline: dict[str, Any], micro_f1: float, prf: Sequence[np.ndarray], cm: np.ndarray,
+                  labels: Sequence[str], ci: dict[str, Any], calib: dict[str, Any] | None) -> dict[str, Any]:
+    """A ``metrics`` block of ``results.json``: ``n``, the headline metrics (value and interval),
+    ``micro_f1``, ``per_class`` from ``prf`` (per-class precision, recall, F1, support arrays), the
+    confusion matrix, how the intervals were made (``ci``) and, when given, ``calibration``."""
+    precision, recall, f1, support = prf
+    out: dict[str, Any] = {"n": int(cm.sum()), **headline, "micro_f1": float(micro_f1)}
     out["per_class"] = {
         label: {"precision": float(precision[i]), "recall": float(recall[i]),
                 "f1": float(f1[i]), "support": int(support[i])}
         for i, label in enumerate(labels)
     }
     out["confusion_matrix"] = confusion_dict(cm, labels)
-    out["ci"] = {"method": "percentile bootstrap over cases", "level": CI_LEVEL,
-                 "resamples": int(n_resamples), "seed": int(seed)}
-    if probs is not None:
-        out["calibration"] = calibration(probs, y_true)
+    out["ci"] = ci
+    if calib is not None:
+        out["calibration"] = calib
     return out

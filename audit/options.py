@@ -22,7 +22,9 @@ class Options:
     Model: ``device``, ``dtype``, ``batch_size`` (default by device: 64 on CPU, 1,024 on CUDA),
     ``max_length``, ``offline``,
     ``trust_remote_code``, ``allow_pickle``. Statistics: ``seed`` (every random choice derives from
-    it), ``n_resamples`` (bootstrap, at least 1000). Cache: ``use_cache`` (predictions, and in
+    it), ``n_resamples`` (bootstrap, at least 1000), ``stream`` (score the split from counts a
+    chunk at a time, :mod:`audit.counts`, with a Poisson bootstrap, and hold only the split's
+    records the report shows: memory that does not grow with the records). Cache: ``use_cache`` (predictions, and in
     ``artifacts.sqlite`` what a re-run can reuse: model facts, suites, evidence, discoveries),
     ``cache_dir``. Training
     evidence (:mod:`audit.train_check`): ``train_data`` (a path, Hub id or :class:`Dataset`; by
@@ -50,6 +52,7 @@ class Options:
     allow_pickle: bool = False
     seed: int = 0
     n_resamples: int = 1000
+    stream: bool = False
     use_cache: bool = True
     cache_dir: Path | None = None
     progress: bool = True

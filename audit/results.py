@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from .errors import AuditError
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 RESULTS_FILE = "results.json"
 PREDICTIONS_FILE = "predictions.jsonl"
 #: The top-level section that changes between otherwise identical runs (time stamp, durations,

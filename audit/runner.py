@@ -1,7 +1,8 @@
 """The audit itself: load, generate suites, one deduplicated inference pass, score, assemble.
 
 :func:`evaluate` is the Python API behind ``emotion-audit run``. It returns the ``results.json``
-document and the per-case records of ``predictions.jsonl``; writing them is the caller's choice.
+document and the per-case records of ``predictions.jsonl`` (with ``stream=True``, the split's
+made on demand, :class:`Audit`); writing them is the caller's choice.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from .engines import Engine, make_engine
 from .errors import AuditError
 from .label_issues import find_label_issues
 from .labels import LabelMapping, dataset_label_order, gold_indices, model_labels
-from .metrics import classification_metrics
+from .metric_registry import SPLIT
 from .lazy_model import LazyClassifier
 from .model import DEFAULT_MODEL, Classifier, cache_key_of
 from .options import Options
@@ -35,6 +36,7 @@ from .resources import resource_dir
 from .results import SCHEMA_VERSION
 from .review import load_review, review_path, source_sha256, validity
 from .slices import discover_slices
+from .split_records import SplitRecords, report_sample, split_section, stack_probs
 from .store import ArtifactStore, fingerprint, installed_versions, memoized, package_fingerprint, tree_fingerprint
 from .suite import (GeneratedSuite, SourceData, SuiteContext, SuiteSpec, all_texts, discover, generator_module,
                     score_suite)
@@ -46,10 +48,24 @@ _VERSIONED = ("torch", "transformers", "tokenizers", "numpy", "scipy", "scikit-l
 
 @dataclass
 class Audit:
-    """The outcome of :func:`evaluate`: the ``results.json`` document and the per-case records."""
+    """The outcome of :func:`evaluate`: the ``results.json`` document and the per-case records.
+
+    ``records`` holds every case's record, split first, in ``predictions.jsonl`` order; with
+    ``stream=True`` it holds the suites' records and only the split's records the report shows
+    (:func:`~audit.split_records.report_sample`), and ``streamed`` makes the split's records on
+    demand. :meth:`per_case` gives every record either way."""
 
     results: dict[str, Any]
     records: list[dict[str, Any]]
+    streamed: SplitRecords | None = None
+
+    def per_case(self) -> Iterator[dict[str, Any]]:
+        """Every case's record, in ``predictions.jsonl`` order (the split's made as they are taken)."""
+        if self.streamed is None:
+            yield from self.records
+            return
+        yield from self.streamed
+        yield from (r for r in self.records if r["suite"] != SPLIT)
 
 
 @dataclass
@@ -213,16 +229,17 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
         probs_by_text, counts = predict_plan(plan, o, engine)
 
     with _timed(timings, "metrics_s", plan.classifier):
-        sections, records = _score_suites(plan, probs_by_text, o)
+        split = SplitRecords(plan.dataset.ids, plan.dataset.texts, plan.gold, plan.labels, probs_by_text)
+        sections, records = _score_suites(plan, split, o)
         for name, checklist_suite in checklist.items():
             section, suite_records = run_checklist_suite(
-                checklist_suite, partial(_stacked, probs_by_text, len(plan.labels)), plan.labels,
+                checklist_suite, partial(stack_probs, probs_by_text, len(plan.labels)), plan.labels,
                 suite_name=f"checklist_{name}", input_keys=partial(input_keys, plan.classifier))
             sections[f"checklist_{name}"] = section
             records += suite_records
-        bias = _bias_section(plan, sections, records, o)
+        bias = _bias_section(plan, sections, split, o)
         dataset = {**_dataset_section(plan, o), "train": _train_evidence(plan, data, sections, o)}
-    discoveries = _discoveries(plan, probs_by_text, o, timings)
+    discoveries = _discoveries(plan, split, o, timings)
     timings["model_load_s"] = _loading(plan.classifier)
     timings["total_s"] = time.perf_counter() - started
     results = _document(plan, o, run={"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -232,7 +249,9 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
     if bias is not None:
         results["bias"] = bias
     results.update(discoveries)
-    return Audit(results=results, records=records)
+    if o.stream:
+        return Audit(results=results, records=report_sample(split, results) + records, streamed=split)
+    return Audit(results=results, records=list(split) + records)
 
 
 def _document(plan: Plan, o: Options, *, run: dict[str, Any], dataset: dict[str, Any],
@@ -247,7 +266,7 @@ def _document(plan: Plan, o: Options, *, run: dict[str, Any], dataset: dict[str,
         "model": {**plan.classifier.describe(), "labels": plan.labels,
                   "label_mapping_assumed": plan.mapping.assumed, "label_mapping_note": plan.mapping.note},
         "dataset": dataset,
-        "config": {"seed": o.seed, "batch_size": getattr(plan.classifier, "batch_size", o.batch_size),
+        "config": {"seed": o.seed, "stream": o.stream, "batch_size": getattr(plan.classifier, "batch_size", o.batch_size),
                    "max_length": getattr(plan.classifier, "max_length", o.max_length),
                    "bootstrap_resamples": o.n_resamples, "suites": [spec.name for spec, _ in plan.generated],
                    "versions": library_versions()},
@@ -255,12 +274,13 @@ def _document(plan: Plan, o: Options, *, run: dict[str, Any], dataset: dict[str,
     }
 
 
-def _score_suites(plan: Plan, probs_by_text: dict[str, np.ndarray],
+def _score_suites(plan: Plan, split: SplitRecords,
                   o: Options) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The split's section and each generated suite's (with its review as ``validity``), and the
-    per-case records of all of them."""
-    test_section, records = _score_split(plan, probs_by_text, o)
-    sections = {"test": test_section}
+    per-case records of the suites."""
+    probs_by_text = split.probs_by_text
+    sections = {SPLIT: split_section(split, n_resamples=o.n_resamples, seed=o.seed, stream=o.stream)}
+    records: list[dict[str, Any]] = []
     keys = input_keys(plan.classifier, (t for _, suite in plan.generated for t in all_texts(suite.cases)))
     for spec, suite in plan.generated:
         module = generator_module(spec)
@@ -298,13 +318,12 @@ def _train_evidence(plan: Plan, data: str | Dataset, sections: dict[str, Any], o
     return describe_train(train, source)
 
 
-def _discoveries(plan: Plan, probs_by_text: dict[str, np.ndarray], o: Options,
-                 timings: dict[str, float]) -> dict[str, Any]:
+def _discoveries(plan: Plan, split: SplitRecords, o: Options, timings: dict[str, float]) -> dict[str, Any]:
     """``label_issues`` (None when ``o.label_issues`` is off) and ``slices`` of the split, each
     timed into ``timings``. Both depend only on the predictions, the data, the seed (and for slices
     the shipped word lists), so with a cacheable model they are kept in the artifact store: the
     imports of cleanlab and scipy.stats alone take well over a second."""
-    probs = _stacked(probs_by_text, len(plan.labels), plan.dataset.texts)
+    probs = split.probs()
     model_key = cache_key_of(plan.classifier)
     inputs = {"model": model_key, "data": plan.data_sha256, "labels": plan.labels, "seed": o.seed,
               "n_resamples": o.n_resamples, "code": package_fingerprint(),
@@ -329,8 +348,7 @@ def _discoveries(plan: Plan, probs_by_text: dict[str, np.ndarray], o: Options,
     return out
 
 
-def _bias_section(plan: Plan, sections: dict[str, Any], records: list[dict[str, Any]],
-                  o: Options) -> dict[str, Any] | None:
+def _bias_section(plan: Plan, sections: dict[str, Any], split: SplitRecords, o: Options) -> dict[str, Any] | None:
     """Combine the counterfactual summary of the suite that ``feeds: bias`` (moved out of its suite
     section) with metrics disaggregated by the data's group columns."""
     counterfactual = None
@@ -339,35 +357,10 @@ def _bias_section(plan: Plan, sections: dict[str, Any], records: list[dict[str, 
             counterfactual = sections[spec.name].pop("extra", None)
     data = None
     if o.group_columns:
-        index = {label: i for i, label in enumerate(plan.labels)}
-        preds = [index[r["pred"]] for r in records if r["suite"] == "test"]
+        preds = split.probs().argmax(axis=1).tolist()
         data = disaggregate([g if g is not None else -1 for g in plan.gold], preds,
                             plan.dataset.groups, plan.labels, seed=o.seed, n_resamples=o.n_resamples)
     return combine_bias(counterfactual, data)
-
-
-def _stacked(probs_by_text: Mapping[str, np.ndarray], n_labels: int, texts: Sequence[str]) -> np.ndarray:
-    """The probabilities of ``texts``, in order, as one array."""
-    return np.stack([probs_by_text[t] for t in texts]) if texts else np.zeros((0, n_labels))
-
-
-def _score_split(plan: Plan, probs_by_text: dict[str, np.ndarray], o: Options) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Metrics and per-case records of the clean split (suite name ``test``)."""
-    labels = plan.labels
-    probs = _stacked(probs_by_text, len(labels), plan.dataset.texts)
-    preds = probs.argmax(axis=1)
-    labelled = np.array([g is not None for g in plan.gold])
-    y_true = np.array([g if g is not None else -1 for g in plan.gold])
-    section: dict[str, Any] = {"kind": "split", "n": int(labelled.sum()), "n_unlabeled": int((~labelled).sum())}
-    if labelled.any():
-        section["metrics"] = classification_metrics(
-            y_true[labelled], preds[labelled], labels, probs[labelled], n_resamples=o.n_resamples, seed=o.seed)
-    records = [
-        {"suite": "test", "id": cid, "text": text, "label": labels[g] if g is not None else None,
-         "pred": labels[int(p)], "probs": [float(x) for x in row]}
-        for cid, text, g, p, row in zip(plan.dataset.ids, plan.dataset.texts, plan.gold, preds, probs)
-    ]
-    return section, records
 
 
 def _dataset_section(plan: Plan, o: Options) -> dict[str, Any]:

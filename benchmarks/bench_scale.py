@@ -16,6 +16,7 @@ default of one thread per core. For each run it reports
   every 0.2 s, which includes Ray's processes, its actors and its object store.
 
     python benchmarks/bench_scale.py --tokenizer TOKENIZER [--texts 200000] [--engines local,ray] [--local-threads 1]
+        [--stream]
 """
 from __future__ import annotations
 
@@ -61,14 +62,15 @@ def tree_pss(root: int) -> int:
     return total
 
 
-def run_audit(engine: str, model: Path, data: Path, out: Path, threads: int | None = None) -> dict[str, float]:
+def run_audit(engine: str, model: Path, data: Path, out: Path, threads: int | None = None,
+              stream: bool = False) -> dict[str, float]:
     """One ``emotion-audit run`` in a fresh process (torch limited to ``threads`` threads when
-    given): wall time, peak RSS of the command, peak summed PSS of its process tree, and the
-    durations it recorded."""
+    given; ``--stream`` when ``stream``): wall time, peak RSS of the command, peak summed PSS of
+    its process tree, and the durations it recorded."""
     code = ("import resource, sys; from audit.cli import main; rc = main(sys.argv[1:]); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
     command = [sys.executable, "-c", code, "-q", "run", "--model", str(model), "--data", str(data), "--out", str(out),
-               "--device", "cpu", "--no-cache", "--no-label-issues", "--predictions", "parquet", "--engine", engine]
+               "--device", "cpu", "--no-cache", "--no-label-issues", "--predictions", "parquet", "--engine", engine, *(["--stream"] if stream else [])]
     peak = [0]
     start = time.perf_counter()
     env = {**os.environ, **({"OMP_NUM_THREADS": str(threads)} if threads else {})}
@@ -104,9 +106,11 @@ def main() -> None:
     parser.add_argument("--engines", default="local,ray")
     parser.add_argument("--local-threads", type=int, default=None,
                         help="torch threads of the local engine (default: torch's, one per core)")
+    parser.add_argument("--stream", action="store_true",
+                        help="run with --stream (the split scored from counts, its records not held)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
-    figures: dict[str, object] = {"texts": args.texts, "cpus": os.cpu_count(), "machine": platform.machine(),
+    figures: dict[str, object] = {"texts": args.texts, "stream": args.stream, "cpus": os.cpu_count(), "machine": platform.machine(),
                                   "python": platform.python_version()}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -114,7 +118,8 @@ def main() -> None:
         write_dataset(root / "data.csv", args.texts)
         for engine in args.engines.split(","):
             threads = args.local_threads if engine == "local" else None
-            figures[engine] = {**run_audit(engine, root / "model", root / "data.csv", root / f"out-{engine}", threads),
+            figures[engine] = {**run_audit(engine, root / "model", root / "data.csv", root / f"out-{engine}", threads,
+                                            args.stream),
                                "torch_threads": threads or "default"}
             print(engine, json.dumps(figures[engine]), flush=True)
     text = json.dumps(figures, indent=2)

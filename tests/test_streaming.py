@@ -124,12 +124,71 @@ def test_write_all_keeps_one_form(synthetic_run: Path, tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} == {RESULTS_FILE, PREDICTIONS_FILE, "report.html", "model_card.md"}
 
 
-def test_run_writes_parquet(tiny_model: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_run_writes_parquet(tiny_model: Path, tmp_path: Path, stream: bool) -> None:
     data = tmp_path / "test.txt"
     data.write_text("text;label\ni feel happy;joy\ni am sad;sadness\ni feel happy;joy\n", encoding="utf-8")
     out = tmp_path / "out"
     assert main(["-q", "run", "--model", str(tiny_model), "--data", str(data), "--out", str(out), "--device", "cpu",
-                 "--no-cache", "--predictions", "parquet"]) == 0
+                 "--no-cache", "--predictions", "parquet", *(["--stream"] if stream else [])]) == 0
     assert (out / PARQUET_DIR / "part-00000.parquet").is_file() and not (out / PREDICTIONS_FILE).exists()
-    records = read_predictions(find_predictions(out / RESULTS_FILE), read_results(out / RESULTS_FILE))
+    results = read_results(out / RESULTS_FILE)
+    records = read_predictions(find_predictions(out / RESULTS_FILE), results)
     assert [r["text"] for r in records] == ["i feel happy", "i am sad", "i feel happy"]
+    assert results["config"]["stream"] is stream
+    assert (results["suites"]["test"]["metrics"]["ci"]["method"] == "percentile Poisson bootstrap over cases") is stream
+    assert main(["-q", "report", str(out / RESULTS_FILE), "-o", str(tmp_path / "again.html")]) == 0
+    assert (tmp_path / "again.html").read_text(encoding="utf-8") == (out / "report.html").read_text(encoding="utf-8")
+
+
+def _two_audits(n: int = 5000):
+    """One audit of a synthetic classifier on ``n`` texts (several chunks, a group column, some
+    unlabelled), scored whole and streamed."""
+    import numpy as np
+
+    from audit.data import Dataset
+    from audit.model import CallableClassifier
+    from audit.runner import evaluate
+
+    def fn(texts: list[str]) -> np.ndarray:
+        rng = np.random.default_rng([int(t.split()[1]) for t in texts])
+        logits = rng.normal(size=(len(texts), 6))
+        logits[np.arange(len(texts)), [int(t.split()[1]) % 6 for t in texts]] += 2.0
+        return np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+
+    clf = CallableClassifier(fn, LABELS, name="synthetic")
+    texts = [f"case {i} {'long text ' * (i % 4)}" for i in range(n)]
+    data = Dataset("synthetic", "test", texts, [None if i % 50 == 7 else LABELS[(i + (i % 5 == 0)) % 6] for i in range(n)],
+                   groups={"group": ["a" if i % 3 else "b" for i in range(n)]})
+    return [evaluate(clf, data, group_columns=["group"], progress=False, stream=stream) for stream in (False, True)]
+
+
+def test_streamed_scoring_equals_whole_split_scoring(tmp_path: Path) -> None:
+    import copy
+
+    whole, streamed = _two_audits()
+    a, b = copy.deepcopy(whole.results), copy.deepcopy(streamed.results)
+    assert b["config"].pop("stream") is True and a["config"].pop("stream") is False
+    ma, mb = a["suites"]["test"].pop("metrics"), b["suites"]["test"].pop("metrics")
+    for doc in (a, b):
+        doc.pop("run")
+    assert a == b  # everything but the split's metrics and the run's timings
+    assert ma["confusion_matrix"] == mb["confusion_matrix"] and ma["per_class"].keys() == mb["per_class"].keys()
+    for label, row in ma["per_class"].items():
+        assert mb["per_class"][label] == pytest.approx(row, abs=1e-12)
+    assert mb["ci"]["method"] == "percentile Poisson bootstrap over cases"
+    for name in ("accuracy", "macro_f1", "weighted_f1"):
+        assert mb[name]["value"] == pytest.approx(ma[name]["value"], abs=1e-12)
+        assert mb[name]["ci_low"] == pytest.approx(ma[name]["ci_low"], abs=0.01)
+    # the same records, made as they are written; only the few the report shows are held
+    assert list(streamed.per_case()) == whole.records
+    held = [r for r in streamed.records if r["suite"] == "test"]
+    assert 0 < len(held) <= 10 + 20 and all(r in whole.records for r in held)
+    # and the report and card written from them are those the report and card commands make from every record
+    for form in ("jsonl", "parquet"):
+        out = tmp_path / form
+        write_all(out, streamed, predictions=form)
+        assert main(["-q", "report", str(out / RESULTS_FILE), "-o", str(out / "again.html")]) == 0
+        assert (out / "again.html").read_text(encoding="utf-8") == (out / "report.html").read_text(encoding="utf-8")
+        records = read_predictions(find_predictions(out / RESULTS_FILE), read_results(out / RESULTS_FILE))
+        assert records == whole.records

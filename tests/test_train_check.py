@@ -146,7 +146,7 @@ def test_cli_train_data_on_the_tiny_model(tiny_model: Path, user_suite, tmp_path
     results = json.loads((out / "results.json").read_text())
     found = results["suites"]["shout"]["train_evidence"]
     assert (found["n_matched"], found["n_consistent"]) == (24, 2)
-    assert results["schema_version"] == "1.2" and results["dataset"]["train"]["size"] == 30
+    assert results["schema_version"] == "1.3" and results["dataset"]["train"]["size"] == 30
     html = (out / "report.html").read_text().replace("&#39;", "'")
     assert "Training labels disagree with the shout suite's expectation" in html
     assert main(["-q", "run", "--model", str(tiny_model), "--data", str(data), "--suites", "shout",

@@ -53,6 +53,9 @@ def _add_inference(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-length", type=at_least(2), default=512)
     p.add_argument("--seed", type=at_least(0), default=0)
     p.add_argument("--bootstrap", type=at_least(1000), default=1000, help="bootstrap resamples (at least 1000)")
+    p.add_argument("--stream", action="store_true",
+                   help="score the split from counts a chunk at a time (Poisson bootstrap) and write its "
+                        "per-case records as they are made: memory does not grow with them")
 
 
 def _add_settings(p: argparse.ArgumentParser) -> None:
@@ -110,7 +113,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         strict=args.strict, suites=tuple(args.suites), suites_dirs=tuple(args.suites_dir), device=args.device,
         dtype=args.dtype, batch_size=args.batch_size, max_length=args.max_length, offline=args.offline,
         trust_remote_code=args.trust_remote_code, allow_pickle=args.allow_pickle, seed=args.seed,
-        n_resamples=args.bootstrap, use_cache=not args.no_cache, cache_dir=args.cache_dir, progress=not args.quiet,
+        n_resamples=args.bootstrap, stream=args.stream, use_cache=not args.no_cache, cache_dir=args.cache_dir, progress=not args.quiet,
         train_data=args.train_data, train_check=not args.no_train_check, label_issues=not args.no_label_issues,
         engine=args.engine, ray_address=args.ray_address, ray_actors=args.ray_actors,
         ray_gpus_per_actor=args.ray_gpus_per_actor)

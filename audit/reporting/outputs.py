@@ -111,10 +111,10 @@ def write_all(out: Path, audit: Audit, card: Path | None = None, dataset_id: str
     others = {out / REPORT_FILE: html, out / CARD_FILE: markdown}
     with locked_folder(out):
         if predictions == "parquet":
-            with staged_parquet(out, audit.records, audit.results["model"]["labels"]):
+            with staged_parquet(out, audit.per_case(), audit.results["model"]["labels"]):
                 write_texts_atomic({out / RESULTS_FILE: dumps(audit.results), **others})
         else:
-            write_texts_atomic({**output_texts(out, audit.results, audit.records), **others})
+            write_texts_atomic({**output_texts(out, audit.results, audit.per_case()), **others})
             remove_parquet(out)
     per_case = PARQUET_DIR if predictions == "parquet" else PREDICTIONS_FILE
     return [out / name for name in (RESULTS_FILE, per_case, REPORT_FILE, CARD_FILE)]
