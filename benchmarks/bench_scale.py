@@ -95,7 +95,7 @@ def run_audit(engine: str, model: Path, data: Path, out: Path, threads: int | No
             "metrics_s": durations["metrics_s"], "total_s": durations["total_s"],
             "inference_texts_per_s": round(n / durations["inference_s"]), "wall_texts_per_s": round(n / wall),
             "peak_rss_command_mib": round(int(stdout.split()[-1]) / 1024),
-            "peak_pss_tree_mib": round(peak[0] / 2**20), "engine": run.get("engine")}
+            "peak_pss_tree_mib": round(peak[0] / 2**20), "engine": run.get("engine"), "durations": durations}
 
 
 def main() -> None:
