@@ -25,6 +25,8 @@ CI_LEVEL = 0.95
 ALPHA = 0.05
 #: Number of equal-width confidence bins for the expected calibration error.
 ECE_BINS = 15
+#: ``ci.method`` of intervals from :func:`bootstrap_confusions` (multinomial resamples of the cases).
+BOOTSTRAP_METHOD = "percentile bootstrap over cases"
 
 
 def check_targets(y_true: Any, y_pred: Any, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -208,14 +210,20 @@ def reliability_bins(probs: np.ndarray, y_true: np.ndarray, n_bins: int = ECE_BI
     """
     probs = np.asarray(probs, dtype=np.float64)
     y_true = np.asarray(y_true, dtype=np.int64)
-    confidence = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == y_true
-    bin_index = np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    confidence, correct, bin_index = top_label_bins(probs, y_true, n_bins)
     masks = [bin_index == b for b in range(n_bins)]
     count = np.array([mask.sum() for mask in masks], dtype=np.int64)
     accuracy = np.array([correct[mask].mean() if mask.any() else np.nan for mask in masks])
     conf = np.array([confidence[mask].mean() if mask.any() else np.nan for mask in masks])
     return bin_rows(count, accuracy, conf, len(probs))
+
+
+def top_label_bins(probs: np.ndarray, y_true: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each case's top-label confidence ``max_k p_k``, whether its argmax is the gold label, and
+    its bin: ``b`` holds confidences in ``(b/n_bins, (b+1)/n_bins]``, the first bin also 0."""
+    confidence = probs.max(axis=1)
+    bins = np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    return confidence, probs.argmax(axis=1) == y_true, bins
 
 
 def bin_rows(count: np.ndarray, accuracy: np.ndarray, confidence: np.ndarray,
@@ -292,25 +300,35 @@ def classification_metrics(
     """
     from sklearn.metrics import precision_recall_fscore_support
 
-    from .metric_registry import headline_metrics  # the registry is built on this module's functions
-
     k = len(labels)
     y_true, y_pred = check_targets(y_true, y_pred, k)
     if not len(y_true):
         raise ValueError("classification_metrics needs at least one case")
     cm = confusion_counts(y_true, y_pred, k)
     boot = bootstrap_confusions(y_true, y_pred, k, n_resamples, seed) if n_resamples else None
-    headline = {}
-    for name, declared in headline_metrics().items():
-        low = high = None
-        if boot is not None:
-            low, high = percentile_interval(declared.confusion(boot))
-        headline[name] = {"value": declared.score(y_true, y_pred), "ci_low": low, "ci_high": high}
+    headline = headline_metrics_with_ci(lambda declared: declared.score(y_true, y_pred), boot)
     micro = sklearn_metric("f1_score", average="micro", zero_division=0)(y_true, y_pred)
     prf = precision_recall_fscore_support(y_true, y_pred, labels=np.arange(k), zero_division=0)
-    ci = {"method": "percentile bootstrap over cases", "level": CI_LEVEL, "resamples": int(n_resamples),
-          "seed": int(seed)}
+    ci = ci_block(BOOTSTRAP_METHOD, n_resamples, seed)
     return metrics_block(headline, micro, prf, cm, labels, ci, calibration(probs, y_true) if probs is not None else None)
+
+
+def headline_metrics_with_ci(value: Callable[[Any], float], boot: np.ndarray | None) -> dict[str, Any]:
+    """``{name: {value, ci_low, ci_high}}`` for each headline metric of the registry: ``value``
+    of its declaration, and the percentile interval of its ``confusion`` form over the resampled
+    matrices ``boot`` (``(b, k, k)``; None: no interval)."""
+    from .metric_registry import headline_metrics  # the registry is built on this module's functions
+
+    out = {}
+    for name, declared in headline_metrics().items():
+        low, high = percentile_interval(declared.confusion(boot)) if boot is not None else (None, None)
+        out[name] = {"value": float(value(declared)), "ci_low": low, "ci_high": high}
+    return out
+
+
+def ci_block(method: str, n_resamples: int, seed: int) -> dict[str, Any]:
+    """A metrics block's ``ci``: how its intervals were made."""
+    return {"method": method, "level": CI_LEVEL, "resamples": int(n_resamples), "seed": int(seed)}
 
 
 def metrics_block(headline: dict[str, Any], micro_f1: float, prf: Sequence[np.ndarray], cm: np.ndarray,

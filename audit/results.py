@@ -93,11 +93,28 @@ def write_texts_atomic(files: Mapping[Path, str | Iterable[str]]) -> None:
             _unlink(tmp)
 
 
+def whole_split(records: Iterable[Mapping[str, Any]], results: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """``records`` as they are taken; when they are exhausted, an :class:`AuditError` unless they
+    held one record per case of the split (``suites.test``): the writers stage their files and
+    put them in place only after this, so predictions missing part of the split (an audit's
+    ``records`` written where its ``per_case()`` was meant) are never written."""
+    split = results.get("suites", {}).get("test", {})
+    expected = split.get("n", 0) + split.get("n_unlabeled", 0)
+    seen = 0
+    for record in records:
+        seen += record.get("suite") == "test"
+        yield record
+    if seen != expected:
+        raise AuditError(f"predictions hold {seen} of the split's {expected} cases; nothing was written")
+
+
 def output_texts(out_dir: Path, results: Mapping[str, Any],
                  records: Iterable[Mapping[str, Any]]) -> dict[Path, str | Iterator[str]]:
     """``predictions.jsonl`` and ``results.json``, by path: the predictions as an iterator of their
-    lines, made as they are written, so the mapping serves one write (:func:`write_texts_atomic`)."""
-    lines = (json.dumps(r, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n" for r in records)
+    lines, made as they are written, so the mapping serves one write (:func:`write_texts_atomic`);
+    records that do not hold the whole split are refused (:func:`whole_split`)."""
+    lines = (json.dumps(r, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n"
+             for r in whole_split(records, results))
     return {out_dir / PREDICTIONS_FILE: lines, out_dir / RESULTS_FILE: dumps(results)}
 
 

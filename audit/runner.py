@@ -53,7 +53,8 @@ class Audit:
     ``records`` holds every case's record, split first, in ``predictions.jsonl`` order; with
     ``stream=True`` it holds the suites' records and only the split's records the report shows
     (:func:`~audit.split_records.report_sample`), and ``streamed`` makes the split's records on
-    demand. :meth:`per_case` gives every record either way."""
+    demand. :meth:`per_case` gives every record either way: write that, not ``records`` (the
+    writers refuse predictions whose split is not whole, :func:`audit.results.whole_split`)."""
 
     results: dict[str, Any]
     records: list[dict[str, Any]]
@@ -240,6 +241,9 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
         bias = _bias_section(plan, sections, split, o)
         dataset = {**_dataset_section(plan, o), "train": _train_evidence(plan, data, sections, o)}
     discoveries = _discoveries(plan, split, o, timings)
+    started_records = time.perf_counter()  # the records the run holds: part of scoring
+    held = report_sample(split, discoveries) if o.stream else list(split)
+    timings["metrics_s"] += time.perf_counter() - started_records
     timings["model_load_s"] = _loading(plan.classifier)
     timings["total_s"] = time.perf_counter() - started
     results = _document(plan, o, run={"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -249,9 +253,7 @@ def evaluate(model: str | Classifier = DEFAULT_MODEL, data: str | Dataset = DEFA
     if bias is not None:
         results["bias"] = bias
     results.update(discoveries)
-    if o.stream:
-        return Audit(results=results, records=report_sample(split, results) + records, streamed=split)
-    return Audit(results=results, records=list(split) + records)
+    return Audit(results=results, records=held + records, streamed=split if o.stream else None)
 
 
 def _document(plan: Plan, o: Options, *, run: dict[str, Any], dataset: dict[str, Any],

@@ -5,11 +5,13 @@ disk (``stream=True``).
 A record is ``{"suite": "test", "id", "text", "label", "pred", "probs"}``: about 2.5 KiB of Python
 objects a case, far more than the case's probabilities. :class:`SplitRecords` makes them again
 whenever they are iterated, :data:`audit.cache.CHUNK` at a time, so writing ``predictions.jsonl``
-or its Parquet shards holds one chunk of records, not the split.
+holds one chunk of records and writing Parquet one shard (at most
+:data:`audit.streaming.SHARD_ROWS` records), not the split.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -39,8 +41,15 @@ class SplitRecords:
         return len(self.ids)
 
     def probs(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """The probabilities of cases ``start .. stop-1`` as one ``(n, n_labels)`` array."""
+        """The probabilities of cases ``start .. stop-1`` as one ``(n, n_labels)`` array (the
+        whole split's made once and kept: scoring, group metrics and discoveries all read it)."""
+        if start == 0 and stop is None:
+            return self._all_probs
         return stack_probs(self.probs_by_text, len(self.labels), self.texts[start:stop])
+
+    @cached_property
+    def _all_probs(self) -> np.ndarray:
+        return stack_probs(self.probs_by_text, len(self.labels), self.texts)
 
     def chunks(self) -> Iterator[list[dict[str, Any]]]:
         """The records, :data:`~audit.cache.CHUNK` cases at a time, in split order."""

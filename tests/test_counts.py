@@ -116,7 +116,7 @@ def test_chunking_and_sharding_do_not_change_the_result() -> None:
         assert other["calibration"]["brier"] == pytest.approx(one["calibration"]["brier"], abs=1e-15)
 
 
-def test_bad_input_is_refused() -> None:
+def test_bad_input_is_refused_and_counts_nothing() -> None:
     counts = SplitCounts(6, 1000, 0)
     with pytest.raises(ValueError, match="case ids"):
         counts.add(["a"], [0, 1], [0, 1])
@@ -124,12 +124,40 @@ def test_bad_input_is_refused() -> None:
         counts.add(["a"], [6], [0])
     with pytest.raises(ValueError, match="shape"):
         counts.add(["a"], [0], [0], np.ones((1, 5)))
+    for bad in (np.nan, -0.1, 1.5):
+        with pytest.raises(ValueError, match="finite probabilities"):
+            counts.add(["a"], [0], [0], np.array([[bad, 0, 0, 0, 0, 0.1]]))
+    with pytest.raises(AttributeError):  # a case id that is not text fails before anything is counted
+        counts.add([7], [0], [0])
+    assert counts.n == 0 and not counts.resampled.any() and not counts.bin_count.any() and counts.brier_sum == 0
     with pytest.raises(ValueError, match="no cases"):
         counts.metrics(LABELS)
     with pytest.raises(ValueError, match="cannot merge"):
         counts.merge(SplitCounts(6, 1000, 1))
-    counts.add(["a", "b"], [0, 1], [0, 0])  # without probabilities: no calibration, no intervals at 0 resamples
+    counts.add(["a", "b"], [0, 1], [0, 0])  # without probabilities: no calibration
     assert "calibration" not in counts.metrics(LABELS)
+    with pytest.raises(ValueError, match="every chunk or for none"):
+        counts.add(["c"], [0], [0], np.full((1, 6), 1 / 6))
+    with_probs = SplitCounts(6, 1000, 0)
+    with_probs.add(["d"], [0], [0], np.full((1, 6), 1 / 6))
+    with pytest.raises(ValueError, match="every chunk or for none"):
+        with_probs.add(["e"], [0], [0])
+    with pytest.raises(ValueError, match="with probabilities and counts without"):
+        with_probs.merge(counts)
     bare = SplitCounts(6, 0, 0)
     bare.add(["a"], [0], [0])
     assert bare.metrics(LABELS)["accuracy"] == {"value": 1.0, "ci_low": None, "ci_high": None}
+
+
+def test_a_resample_without_cases_is_left_out() -> None:
+    """On 3 cases about 5% of Poisson resamples (e^-3) hold no case; counted, their empty matrices
+    would score 0 and pin the interval's low end there. All correct: every resample holding a case
+    scores 1, as the multinomial bootstrap does."""
+    counts = SplitCounts(6, 1000, 0)
+    counts.add(["a", "b", "c"], [0, 1, 2], [0, 1, 2])
+    assert 0 < (counts.resampled.sum(axis=1) == 0).sum() < 100
+    m = counts.metrics(LABELS)
+    assert m["accuracy"] == {"value": 1.0, "ci_low": 1.0, "ci_high": 1.0}
+    assert m["macro_f1"] == {"value": 1.0, "ci_low": 1.0, "ci_high": 1.0}
+    whole = classification_metrics(np.array([0, 1, 2]), np.array([0, 1, 2]), LABELS, n_resamples=1000)
+    assert (whole["accuracy"]["ci_low"], whole["accuracy"]["ci_high"]) == (1.0, 1.0)

@@ -184,6 +184,11 @@ def test_streamed_scoring_equals_whole_split_scoring(tmp_path: Path) -> None:
     assert list(streamed.per_case()) == whole.records
     held = [r for r in streamed.records if r["suite"] == "test"]
     assert 0 < len(held) <= 10 + 20 and all(r in whole.records for r in held)
+    # writing the held records where every record was meant is refused, and writes nothing
+    for form in ("jsonl", "parquet"):
+        with pytest.raises(AuditError, match=f"hold {len(held)} of the split's 5000 cases; nothing was written"):
+            write_all(tmp_path / f"partial-{form}", Audit(streamed.results, streamed.records), predictions=form)
+        assert not any((tmp_path / f"partial-{form}").iterdir())
     # and the report and card written from them are those the report and card commands make from every record
     for form in ("jsonl", "parquet"):
         out = tmp_path / form
@@ -192,3 +197,6 @@ def test_streamed_scoring_equals_whole_split_scoring(tmp_path: Path) -> None:
         assert (out / "again.html").read_text(encoding="utf-8") == (out / "report.html").read_text(encoding="utf-8")
         records = read_predictions(find_predictions(out / RESULTS_FILE), read_results(out / RESULTS_FILE))
         assert records == whole.records
+        # and they say which bootstrap made the split's intervals
+        assert "percentile Poisson bootstrap over the test texts" in (out / "report.html").read_text(encoding="utf-8")
+        assert "95% percentile-Poisson-bootstrap intervals" in (out / "model_card.md").read_text(encoding="utf-8")

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from ..errors import AuditError
-from ..results import PREDICTIONS_FILE, RESULTS_FILE, dumps, output_texts, write_text_atomic, write_texts_atomic
+from ..results import (PREDICTIONS_FILE, RESULTS_FILE, dumps, output_texts, whole_split, write_text_atomic,
+                       write_texts_atomic)
 from ..streaming import PARQUET_DIR, find_predictions, remove_parquet, staged_parquet
 from ..validate import read_predictions, read_results
 
@@ -111,7 +112,7 @@ def write_all(out: Path, audit: Audit, card: Path | None = None, dataset_id: str
     others = {out / REPORT_FILE: html, out / CARD_FILE: markdown}
     with locked_folder(out):
         if predictions == "parquet":
-            with staged_parquet(out, audit.per_case(), audit.results["model"]["labels"]):
+            with staged_parquet(out, whole_split(audit.per_case(), audit.results), audit.results["model"]["labels"]):
                 write_texts_atomic({out / RESULTS_FILE: dumps(audit.results), **others})
         else:
             write_texts_atomic({**output_texts(out, audit.results, audit.per_case()), **others})

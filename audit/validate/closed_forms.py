@@ -31,16 +31,27 @@ def wilson_interval(successes: int, n: int, level: float = CI_LEVEL) -> tuple[fl
     return (0.0 if successes == 0 else center - delta), (1.0 if successes == n else center + delta)
 
 
-def brier(probs: np.ndarray, y_true: np.ndarray) -> float:
-    """Multi-class Brier score: mean over cases of ``sum_k (p_k - 1[k = gold])^2``."""
+def brier_terms(probs: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    """Each case's multi-class Brier term ``sum_k (p_k - 1[k = gold])^2``."""
     onehot = np.eye(probs.shape[1])[y_true]
-    return float(((probs - onehot) ** 2).sum(axis=1).mean())
+    return ((probs - onehot) ** 2).sum(axis=1)
+
+
+def brier(probs: np.ndarray, y_true: np.ndarray) -> float:
+    """Multi-class Brier score: the mean of :func:`brier_terms`."""
+    return float(brier_terms(probs, y_true).mean())
+
+
+def log_loss_terms(probs: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    """Each case's ``-log p_gold``, probabilities clipped to ``[eps, 1 - eps]`` as scikit-learn
+    does (eps: float64's machine epsilon)."""
+    eps = np.finfo(np.float64).eps
+    return -np.log(np.clip(probs[np.arange(len(probs)), y_true], eps, 1 - eps))
 
 
 def log_loss(probs: np.ndarray, y_true: np.ndarray) -> float:
-    """Mean of ``-log p_gold``, probabilities clipped to ``[eps, 1 - eps]`` as scikit-learn does."""
-    eps = np.finfo(np.float64).eps
-    return float(-np.log(np.clip(probs[np.arange(len(probs)), y_true], eps, 1 - eps)).mean())
+    """Log loss: the mean of :func:`log_loss_terms`."""
+    return float(log_loss_terms(probs, y_true).mean())
 
 
 def sign_test_p(n_pos: int, n_neg: int) -> float | None:
