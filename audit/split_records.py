@@ -2,8 +2,8 @@
 predictions chunk by chunk, and the few of them the report shows when the rest are streamed to
 disk (``stream=True``).
 
-A record is ``{"suite": "test", "id", "text", "label", "pred", "probs"}``: about 2.5 KiB of Python
-objects a case, far more than the case's probabilities. :class:`SplitRecords` makes them again
+A record is ``{"suite": "test", "id", "text", "label", "pred", "probs"}``: about 0.6 KiB of Python
+objects a case beyond the text itself, several times the case's probabilities. :class:`SplitRecords` makes them again
 whenever they are iterated, :data:`audit.cache.CHUNK` at a time, so writing ``predictions.jsonl``
 holds one chunk of records and writing Parquet one shard (at most
 :data:`audit.streaming.SHARD_ROWS` records), not the split.
