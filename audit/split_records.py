@@ -41,11 +41,10 @@ class SplitRecords:
         return len(self.ids)
 
     def probs(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """The probabilities of cases ``start .. stop-1`` as one ``(n, n_labels)`` array (the
-        whole split's made once and kept: scoring, group metrics and discoveries all read it)."""
-        if start == 0 and stop is None:
-            return self._all_probs
-        return stack_probs(self.probs_by_text, len(self.labels), self.texts[start:stop])
+        """The probabilities of cases ``start .. stop-1`` as one ``(n, n_labels)`` array: a view
+        of the whole split's, stacked once and kept (scoring, the records, group metrics and
+        discoveries all read it, and slice discovery needs it whole on every run)."""
+        return self._all_probs[start:stop]
 
     @cached_property
     def _all_probs(self) -> np.ndarray:
@@ -104,7 +103,7 @@ def report_sample(split: SplitRecords, results: Mapping[str, Any]) -> list[dict[
     named = {issue["id"] for issue in issues[:N_SHOWN]}
     for found in (results.get("slices") or {}).get("significant") or []:
         named.update(example["id"] for example in found["examples"])
-    errors: list[tuple[int, dict[str, Any]]] = []
+    errors: list[tuple[int, dict[str, Any]]] = []  # (position in the split, record)
     kept: list[tuple[int, dict[str, Any]]] = []
     position = 0
     for chunk in split.chunks():
@@ -113,4 +112,5 @@ def report_sample(split: SplitRecords, results: Mapping[str, Any]) -> list[dict[
         errors = [(i, record) for i, record in pool if record["id"] in top]
         kept += [(i, record) for i, record in enumerate(chunk, start=position) if record["id"] in named]
         position += len(chunk)
-    return [record for _, record in sorted({i: (i, r) for i, r in errors + kept}.values(), key=lambda x: x[0])]
+    sample = dict(errors + kept)
+    return [sample[i] for i in sorted(sample)]
